@@ -1,0 +1,43 @@
+# Two commands do everything on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test lint index eval bench clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+index/current/manifest.json: | $(STAMP)
+	$(BIN)/rag index
+
+index: $(STAMP)
+	$(BIN)/rag index
+
+run: $(STAMP) index/current/manifest.json
+	$(BIN)/rag serve
+
+test: $(STAMP)
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check rag web evals tests bench
+	$(BIN)/ruff format --check rag web evals tests bench
+	$(BIN)/mypy
+
+eval: $(STAMP) index/current/manifest.json
+	$(BIN)/rag eval
+
+bench: $(STAMP)
+	$(BIN)/python bench/latency.py
+
+clean:
+	rm -rf $(VENV) index/current index/build-*

@@ -1,0 +1,63 @@
+"""Index build time, answer latency and memory of the default pipeline on the seeds.
+
+Usage: python bench/latency.py [--sources seeds] [--repeat 3]
+Prints a table and, on the last line, one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from evals.harness import DEFAULT_GOLD, load_gold
+from rag.config import Settings
+from rag.pipeline import Pipeline, build_index
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sources", type=Path, default=Path("seeds"))
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings(index_dir=Path(tmp), sources=[args.sources])
+        t0 = time.perf_counter()
+        build = build_index(settings)
+        build_s = time.perf_counter() - t0
+        n_chunks = json.loads((build / "manifest.json").read_text())["n_chunks"]
+        t0 = time.perf_counter()
+        pipeline = Pipeline.load(settings)
+        load_s = time.perf_counter() - t0
+        questions = [g["question"] for g in load_gold(DEFAULT_GOLD)]
+        pipeline.answer(questions[0])  # warm-up
+        totals, retrieves = [], []
+        for _ in range(args.repeat):
+            for q in questions:
+                a = pipeline.answer(q)
+                totals.append(a.timings_ms["total"])
+                retrieves.append(a.timings_ms["retrieve"])
+
+    totals.sort()
+    result = {
+        "chunks": n_chunks,
+        "index_build_s": round(build_s, 2),
+        "pipeline_load_s": round(load_s, 2),
+        "queries": len(totals),
+        "answer_ms_p50": round(statistics.median(totals), 1),
+        "answer_ms_p99": round(totals[min(len(totals) - 1, int(0.99 * len(totals)))], 1),
+        "retrieve_ms_p50": round(statistics.median(retrieves), 1),
+        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    for key, value in result.items():
+        print(f"{key:<18} {value}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Offline evaluation of the rag pipeline against gold questions."""

@@ -1,0 +1,154 @@
+"""Run gold questions through `Pipeline.answer` (the same call the API makes) and score them."""
+
+from __future__ import annotations
+
+import json
+import statistics
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from evals import metrics as m
+from rag.errors import InvalidInputError
+from rag.types import Answer
+
+DEFAULT_GOLD = Path(__file__).resolve().parent / "gold.jsonl"
+KINDS = ("factoid", "paraphrase", "multi", "conflict", "unanswerable")
+
+
+def load_gold(path: Path) -> list[dict[str, Any]]:
+    """Gold items from a JSONL file; a clear error names the bad line."""
+    if not path.is_file():
+        raise InvalidInputError(f"gold file not found: {path}")
+    items: list[dict[str, Any]] = []
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError as exc:
+            raise InvalidInputError(f"{path}:{no}: not JSON ({exc})") from exc
+        _check_item(item, f"{path}:{no}")
+        items.append(item)
+    if not items:
+        raise InvalidInputError(f"{path} holds no gold questions")
+    return items
+
+
+def _check_item(item: Any, where: str) -> None:
+    if not isinstance(item, dict):
+        raise InvalidInputError(f"{where}: each line must be a JSON object")
+    missing = [f for f in ("id", "kind", "question", "answers", "sources") if f not in item]
+    if missing:
+        raise InvalidInputError(f"{where}: missing field(s) {', '.join(missing)}")
+    if item["kind"] not in KINDS:
+        raise InvalidInputError(f"{where}: kind must be one of {', '.join(KINDS)}")
+    for f in ("answers", "sources", "also", "conflict"):
+        if f in item and not (
+            isinstance(item[f], list) and all(isinstance(v, str) for v in item[f])
+        ):
+            raise InvalidInputError(f"{where}: {f} must be a list of strings")
+    if item["kind"] != "unanswerable" and not item["answers"]:
+        raise InvalidInputError(f"{where}: an answerable question needs at least one answer")
+
+
+def run_eval(
+    answer: Callable[[str], Answer] | Any,
+    gold: list[dict[str, Any]],
+    progress: Callable[[int, int], None] | None = None,
+) -> dict[str, Any]:
+    """Answer every gold question and return the report (metrics + per-question rows)."""
+    ask = answer.answer if hasattr(answer, "answer") else answer
+    rows = []
+    for i, item in enumerate(gold, start=1):
+        result = ask(item["question"]).to_dict()
+        rows.append(score_row(item, result))
+        if progress:
+            progress(i, len(gold))
+    return summarise(rows)
+
+
+def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """Every metric for one question, plus what the pipeline said."""
+    good, total = m.citation_precision(item, result)
+    return {
+        "id": item["id"],
+        "kind": item["kind"],
+        "question": item["question"],
+        "answer": result["answer"],
+        "abstained": result["abstained"],
+        "backend": result["backend"],
+        "correct": m.answer_correct(item, result),
+        "retrieval_hit": m.retrieval_hit(item, result) if item["sources"] else None,
+        "rr": m.reciprocal_rank(item, result) if item["sources"] else None,
+        "citation_ok": m.citation_correct(item, result),
+        "citations_good": good,
+        "citations_total": total,
+        "conflict_ok": m.conflict_surfaced(item, result) if item.get("conflict") else None,
+        "citations": [f"{c['doc_id']}:{c['start']}-{c['end']}" for c in result["citations"]],
+        "latency_ms": result["timings_ms"].get("total", 0.0),
+    }
+
+
+def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Headline metrics over per-question rows."""
+    answerable = [r for r in rows if r["kind"] != "unanswerable"]
+    unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
+    with_sources = [r for r in rows if r["retrieval_hit"] is not None]
+    lat = sorted(r["latency_ms"] for r in rows)
+    cites_total = sum(r["citations_total"] for r in answerable)
+    return {
+        "n": len(rows),
+        "accuracy": m.share([r["correct"] for r in rows]),
+        "answerable_accuracy": m.share([r["correct"] for r in answerable]),
+        "per_kind": {
+            k: {"n": len(rs), "accuracy": m.share([r["correct"] for r in rs])}
+            for k in KINDS
+            if (rs := [r for r in rows if r["kind"] == k])
+        },
+        "retrieval_hit_at_k": m.share([r["retrieval_hit"] for r in with_sources]),
+        "retrieval_mrr": round(statistics.fmean(r["rr"] for r in with_sources), 4)
+        if with_sources
+        else None,
+        "citation_correct": m.share([r["citation_ok"] for r in answerable]),
+        "citation_precision": round(sum(r["citations_good"] for r in answerable) / cites_total, 4)
+        if cites_total
+        else None,
+        "abstention_accuracy": m.share([r["abstained"] for r in unanswerable]),
+        "false_abstention_rate": m.share([r["abstained"] for r in answerable]),
+        "conflicts_surfaced": m.share(
+            [r["conflict_ok"] for r in rows if r["conflict_ok"] is not None]
+        ),
+        "latency_ms": {
+            "p50": round(statistics.median(lat), 1) if lat else None,
+            "p90": round(lat[min(len(lat) - 1, int(0.9 * len(lat)))], 1) if lat else None,
+        },
+        "rows": rows,
+    }
+
+
+def format_report(report: dict[str, Any]) -> str:
+    """Human-readable summary plus the failed questions."""
+    pct = lambda v: "n/a" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+    lines = [f"questions: {report['n']}", "", "kind          n  accuracy"]
+    for kind, v in report["per_kind"].items():
+        lines.append(f"{kind:<12} {v['n']:>2}  {pct(v['accuracy'])}")
+    lines += [
+        "",
+        f"accuracy (all)          {pct(report['accuracy'])}",
+        f"answerable accuracy     {pct(report['answerable_accuracy'])}",
+        f"retrieval hit@k         {pct(report['retrieval_hit_at_k'])}",
+        f"retrieval MRR           {report['retrieval_mrr']}",
+        f"citation correctness    {pct(report['citation_correct'])}",
+        f"citation precision      {pct(report['citation_precision'])}",
+        f"abstention accuracy     {pct(report['abstention_accuracy'])}",
+        f"false abstention rate   {pct(report['false_abstention_rate'])}",
+        f"conflicts surfaced      {pct(report['conflicts_surfaced'])}",
+        f"latency p50/p90 ms      {report['latency_ms']['p50']} / {report['latency_ms']['p90']}",
+    ]
+    failed = [r for r in report["rows"] if not r["correct"]]
+    if failed:
+        lines += ["", f"failed ({len(failed)}):"]
+        for r in failed:
+            lines.append(f"- {r['id']} [{r['kind']}] {r['question']}\n    -> {r['answer'][:160]}")
+    return "\n".join(lines)

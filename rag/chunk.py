@@ -1,0 +1,75 @@
+"""Pure Document -> Chunks with exact character offsets, plus a sentence splitter with offsets."""
+
+from __future__ import annotations
+
+import re
+
+from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+from rag.types import Chunk, Document
+
+# Paragraphs first, then lines, then sentence ends, then clauses and words.
+SEPARATORS = ["\n\n", "\n", ". ", "? ", "! ", "; ", ", ", " ", ""]
+
+
+def chunk_document(doc: Document, size: int = 800, overlap: int = 100) -> list[Chunk]:
+    """Split one document; each chunk records where its text sits in `doc.text`."""
+    if overlap >= size:
+        raise ValueError(f"chunk overlap ({overlap}) must be smaller than chunk size ({size})")
+    splitter = RecursiveCharacterTextSplitter(
+        chunk_size=size,
+        chunk_overlap=overlap,
+        separators=SEPARATORS,
+        keep_separator="end",
+        strip_whitespace=True,
+    )
+    chunks: list[Chunk] = []
+    cursor = 0
+    for piece in splitter.split_text(doc.text):
+        # Chunks come in order and overlap by at most `overlap` chars, so search from just
+        # after the previous chunk's start: the first match there is this piece's position.
+        start = doc.text.find(piece, cursor)
+        if start < 0:  # pragma: no cover - the splitter only strips, it never rewrites text
+            raise ValueError(f"chunk not found in {doc.doc_id}: {piece[:40]!r}")
+        end = start + len(piece)
+        chunks.append(Chunk(f"{doc.doc_id}#{len(chunks)}", doc.doc_id, piece, start, end))
+        cursor = start + 1
+    return chunks
+
+
+def chunk_documents(docs: list[Document], size: int = 800, overlap: int = 100) -> list[Chunk]:
+    """Chunks of every document, in document order."""
+    return [c for d in docs for c in chunk_document(d, size, overlap)]
+
+
+_BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+|\n+")
+_ABBREV = re.compile(r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|Inc|Co|Ltd)\.)$")
+
+
+def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, shifted by `offset`, whitespace trimmed."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        head = text[start : m.start() + 1]
+        # "U.S. Strategic Metals" is not a sentence end; a newline always is.
+        if "\n" not in m.group() and _ABBREV.search(head) and _next_is_word(text, m.end()):
+            continue
+        end = m.end()
+        _add_span(text, start, end, offset, spans)
+        start = end
+    _add_span(text, start, len(text), offset, spans)
+    return spans
+
+
+def _next_is_word(text: str, pos: int) -> bool:
+    return pos < len(text) and not text[pos].isdigit()
+
+
+def _add_span(text: str, start: int, end: int, offset: int, spans: list[tuple[int, int]]) -> None:
+    piece = text[start:end]
+    stripped = piece.strip()
+    if not stripped:
+        return
+    s = start + (len(piece) - len(piece.lstrip()))
+    spans.append((offset + s, offset + s + len(stripped)))

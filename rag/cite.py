@@ -1,0 +1,181 @@
+"""Parse [n] markers, check each answer sentence against its cited passage, repair, quote."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import pairwise
+
+from rag.chunk import sentence_spans
+from rag.text import numbers, terms
+from rag.types import Citation, Document, Passage
+
+_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
+_TRAILING = re.compile(r"([.!?][\"”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+CLOSING = re.compile(r"[.!?][\"”’)]*$")
+
+
+@dataclass
+class Claim:
+    """One answer sentence with the passage numbers it cites."""
+
+    text: str
+    markers: list[int]
+
+
+@dataclass
+class Verified:
+    """The checked answer: text with renumbered markers, its citations and what was repaired."""
+
+    text: str
+    citations: list[Citation] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    supported: int = 0
+    unsupported: int = 0
+
+
+def parse_claims(answer: str) -> list[Claim]:
+    """Split an answer into sentences and pull out the [n] / [n, m] markers of each."""
+    # "… million. [1]" -> "… million [1]." so that a marker stays with the sentence it closes.
+    normal = _TRAILING.sub(lambda m: m.group(2) + m.group(1), answer)
+    claims: list[Claim] = []
+    for start, end in sentence_spans(normal):
+        raw = normal[start:end]
+        found = [int(n) for m in _MARKER.finditer(raw) for n in m.group(1).split(",")]
+        text = _MARKER.sub("", raw).strip()
+        if not text and claims:  # markers alone on a line: they close the previous sentence
+            claims[-1].markers.extend(found)
+        elif text:
+            claims.append(Claim(text, found))
+    return claims
+
+
+def with_markers(text: str, numbers_used: list[int]) -> str:
+    """Put " [1] [2]" before the sentence's closing punctuation."""
+    marks = "".join(f" [{n}]" for n in numbers_used)
+    end = CLOSING.search(text)
+    if end and len(end.group()) == 1:  # "… million [1]."
+        return text[:-1] + marks + text[-1]
+    return text + marks  # '… “a quote.” [1]' or no closing stop at all
+
+
+@lru_cache(maxsize=4096)
+def _doc_sentences(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(sentence_spans(text))
+
+
+def passage_sentences(passage: Passage, doc: Document) -> list[tuple[int, int]]:
+    """Whole document sentences that overlap the passage's chunk (exact document offsets)."""
+    chunk = passage.chunk
+    return [(s, e) for s, e in _doc_sentences(doc.text) if e > chunk.start and s < chunk.end]
+
+
+def support(claim: str, source: str) -> float:
+    """Share of the claim's key terms found in `source`; 0 when a number in the claim is absent."""
+    claim_terms = set(terms(claim))
+    if not claim_terms:
+        return 0.0
+    missing_numbers = numbers(claim) - numbers(source)
+    if missing_numbers:
+        return 0.0
+    return len(claim_terms & set(terms(source))) / len(claim_terms)
+
+
+def best_span(claim: str, passage: Passage, doc: Document) -> tuple[float, tuple[int, int]]:
+    """The passage sentence best supporting `claim` (a pair of sentences only if that is better)."""
+    spans = passage_sentences(passage, doc)
+    best = (0.0, (passage.chunk.start, passage.chunk.end))
+    for span in spans:  # singles first: on a tie the shortest span wins
+        score = support(claim, doc.text[span[0] : span[1]])
+        if score > best[0] + 1e-9:
+            best = (score, span)
+    for (s, _), (_, e) in pairwise(spans):
+        score = support(claim, doc.text[s:e])
+        if score > best[0] + 1e-9:
+            best = (score, (s, e))
+    return best
+
+
+def verify(
+    answer: str,
+    passages: Sequence[Passage],
+    documents: Mapping[str, Document],
+    threshold: float,
+) -> Verified:
+    """Check every claim, re-attach misattributed ones, renumber citations from 1."""
+    by_n = {p.n: p for p in passages}
+    out = Verified(text="")
+    keyed: dict[tuple[str, int, int], Citation] = {}
+    pieces: list[str] = []
+    for claim in parse_claims(answer):
+        numbers_used = _check_claim(claim, by_n, documents, threshold, keyed, out)
+        pieces.append(with_markers(claim.text, numbers_used))
+    out.text = " ".join(p for p in pieces if p).strip()
+    out.citations = sorted(keyed.values(), key=lambda c: c.n)
+    return out
+
+
+def _check_claim(
+    claim: Claim,
+    by_n: Mapping[int, Passage],
+    documents: Mapping[str, Document],
+    threshold: float,
+    keyed: dict[tuple[str, int, int], Citation],
+    out: Verified,
+) -> list[int]:
+    for n in claim.markers:
+        if n not in by_n:
+            out.warnings.append(f"citation [{n}] points to no passage: dropped")
+    cited = [by_n[n] for n in dict.fromkeys(claim.markers) if n in by_n]
+    if not claim.text:
+        return []
+    scored = [(best_span(claim.text, p, documents[p.chunk.doc_id]), p) for p in cited]
+    good = [(s, p) for s, p in scored if s[0] >= threshold]
+    if not good:
+        # The model cited the wrong passage (or none): look for one that does support the claim.
+        others = [p for p in by_n.values() if p not in cited]
+        rescued = max(
+            ((best_span(claim.text, p, documents[p.chunk.doc_id]), p) for p in others),
+            key=lambda sp: sp[0][0],
+            default=None,
+        )
+        if rescued and rescued[0][0] >= threshold:
+            was = ", ".join(f"[{p.n}]" for p in cited) or "no citation"
+            out.warnings.append(
+                f"claim re-attached from {was} to [{rescued[1].n}]: {claim.text[:60]}"
+            )
+            good = [rescued]
+    if not good:
+        out.unsupported += 1
+        if claim.markers or cited:
+            out.warnings.append(f"unsupported claim (no passage backs it): {claim.text[:80]}")
+        return [_cite(s, p, documents, keyed, verified=False) for s, p in scored[:1]]
+    out.supported += 1
+    return [_cite(s, p, documents, keyed, verified=True) for s, p in good]
+
+
+def _cite(
+    scored: tuple[float, tuple[int, int]],
+    passage: Passage,
+    documents: Mapping[str, Document],
+    keyed: dict[tuple[str, int, int], Citation],
+    verified: bool,
+) -> int:
+    score, (start, end) = scored
+    doc = documents[passage.chunk.doc_id]
+    key = (doc.doc_id, start, end)
+    if key not in keyed:
+        keyed[key] = Citation(
+            n=len(keyed) + 1,
+            doc_id=doc.doc_id,
+            title=passage.title,
+            chunk_id=passage.chunk.chunk_id,
+            quote=doc.text[start:end],
+            start=start,
+            end=end,
+            verified=verified,
+            support=round(score, 3),
+        )
+    return keyed[key].n

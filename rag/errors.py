@@ -1,0 +1,41 @@
+"""Domain errors with messages a user can act on; edges turn them into HTTP codes or exit codes."""
+
+
+class RagError(Exception):
+    """Base class of every error the pipeline raises on purpose."""
+
+    status_code = 500
+
+
+class InvalidInputError(RagError):
+    """The user's input (question, k, path) is not acceptable."""
+
+    status_code = 422
+
+
+class SourceNotFoundError(InvalidInputError):
+    """A corpus path does not exist or holds no readable documents."""
+
+
+class IndexNotFoundError(RagError):
+    """No index was built yet."""
+
+    status_code = 503
+
+
+class IndexMismatchError(RagError):
+    """The index on disk was built with another embedder or is damaged."""
+
+    status_code = 503
+
+
+class DocumentNotFoundError(RagError):
+    """No indexed document has the requested id."""
+
+    status_code = 404
+
+
+class GeneratorError(RagError):
+    """An answer backend failed (unreachable, timed out, bad output)."""
+
+    status_code = 502

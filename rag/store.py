@@ -1,0 +1,133 @@
+"""FAISS index + chunk and document tables (JSON, no pickle) + manifest, on disk under `index/`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from rag.errors import IndexMismatchError, IndexNotFoundError
+from rag.types import Chunk, Document
+
+FORMAT_VERSION = 1
+FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.faiss")
+
+
+@dataclass
+class Store:
+    """A loaded index: vectors, the chunk each row stands for, and the source documents."""
+
+    index: Any
+    chunks: list[Chunk]
+    documents: dict[str, Document]
+    manifest: dict[str, Any]
+
+    def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """(row, inner-product score) of the `k` nearest rows, best first."""
+        if not self.chunks:
+            return []
+        scores, rows = self.index.search(vector.reshape(1, -1).astype(np.float32), k)
+        return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
+
+
+def corpus_hashes(docs: list[Document]) -> dict[str, str]:
+    """SHA-256 of each document's text, keyed by id."""
+    return {d.doc_id: hashlib.sha256(d.text.encode()).hexdigest() for d in docs}
+
+
+def write_store(
+    index_dir: Path,
+    docs: list[Document],
+    chunks: list[Chunk],
+    vectors: np.ndarray,
+    manifest: dict[str, Any],
+) -> Path:
+    """Write a complete build to a fresh folder, then atomically point `current` at it."""
+    if vectors.shape[0] != len(chunks):
+        raise ValueError(f"{vectors.shape[0]} vectors for {len(chunks)} chunks")
+    index_dir.mkdir(parents=True, exist_ok=True)
+    build = index_dir / f"build-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}-{time.time_ns()}"
+    tmp = build.with_name(build.name + ".tmp")
+    tmp.mkdir()
+    try:
+        index = faiss.IndexFlatIP(int(vectors.shape[1]))
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
+        _write_json(tmp / "documents.json", [asdict(d) for d in docs])
+        full = {
+            "format_version": FORMAT_VERSION,
+            **manifest,
+            "dimension": int(vectors.shape[1]),
+            "n_documents": len(docs),
+            "n_chunks": len(chunks),
+            "index_type": "IndexFlatIP",
+            "corpus": corpus_hashes(docs),
+            "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _write_json(tmp / "manifest.json", full)  # last: its presence marks a complete build
+        tmp.rename(build)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    _point_current(index_dir, build)
+    return build
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump(data, fh, ensure_ascii=False, indent=1)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _point_current(index_dir: Path, build: Path) -> None:
+    link = index_dir / "current"
+    tmp_link = index_dir / f".current-{os.getpid()}-{time.time_ns()}"
+    tmp_link.symlink_to(build.name)
+    os.replace(tmp_link, link)  # atomic: readers see the old build or the new one, never half
+    for old in index_dir.glob("build-*"):
+        if old.resolve() != build.resolve():
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
+    """Load a build; refuse one made by another embedder or dimension, or a damaged one."""
+    if not (folder / "manifest.json").exists():
+        raise IndexNotFoundError(
+            f"no index at {folder}: build it with `rag index` (or `make index`)"
+        )
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise IndexMismatchError(
+            f"index manifest unreadable ({exc}): rebuild with `rag index`"
+        ) from exc
+    if manifest.get("embedding_model") != embedder_name or manifest.get("dimension") != dim:
+        raise IndexMismatchError(
+            f"index at {folder} was built with {manifest.get('embedding_model')!r} "
+            f"(dim {manifest.get('dimension')}), but the configured embedder is {embedder_name!r} "
+            f"(dim {dim}): rebuild it with `rag index`"
+        )
+    try:
+        index = faiss.read_index(str(folder / "vectors.faiss"))
+        chunks = [Chunk(**c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))]
+        docs = [Document(**d) for d in json.loads((folder / "documents.json").read_text("utf-8"))]
+    except Exception as exc:
+        raise IndexMismatchError(
+            f"index at {folder} is damaged ({exc}): rebuild with `rag index`"
+        ) from exc
+    if index.ntotal != len(chunks) or index.d != dim:
+        raise IndexMismatchError(
+            f"index at {folder} holds {index.ntotal} vectors for {len(chunks)} chunks: "
+            "rebuild it with `rag index`"
+        )
+    return Store(index, chunks, {d.doc_id: d for d in docs}, manifest)

@@ -1,0 +1,80 @@
+"""Plain dataclasses shared by every stage of the pipeline."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file: id is the file stem, title its first non-empty line."""
+
+    doc_id: str
+    title: str
+    text: str
+    path: str = ""
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A span of a document; `document.text[start:end] == text` always holds."""
+
+    chunk_id: str
+    doc_id: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A retrieved chunk with its similarity score (higher is better)."""
+
+    chunk: Chunk
+    score: float
+    rank: int
+
+
+@dataclass
+class Citation:
+    """An exact quote from a source document backing part of an answer."""
+
+    n: int
+    doc_id: str
+    title: str
+    chunk_id: str
+    quote: str
+    start: int
+    end: int
+    verified: bool = True
+    support: float = 1.0
+
+
+@dataclass
+class Answer:
+    """The answer contract shared by the CLI, the API and the eval harness."""
+
+    question: str
+    answer: str
+    abstained: bool
+    citations: list[Citation] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    backend: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    retrieved: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict in the documented contract order."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk as shown to a generator: numbered from 1, with its document title."""
+
+    n: int
+    chunk: Chunk
+    title: str
+    score: float

@@ -1,0 +1,42 @@
+"""Shared fixtures: a fast index over the real seeds built with the deterministic hash embedder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rag.config import Settings
+from rag.embed import HashEmbedder
+from rag.pipeline import Pipeline, build_index
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+
+
+# Hashed bags of words give lower cosines than MiniLM, so the answer threshold is lower too.
+HASH_MIN_ANSWER_SCORE = 0.2
+
+
+def hash_settings(index_dir: Path, **overrides: object) -> Settings:
+    """Settings for a throwaway index that uses the hash embedder."""
+    values: dict = {
+        "embedder": "hash",
+        "index_dir": index_dir,
+        "sources": [SEEDS],
+        "min_answer_score": HASH_MIN_ANSWER_SCORE,
+        **overrides,
+    }
+    return Settings(**values)
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    settings = hash_settings(tmp_path_factory.mktemp("index"))
+    build_index(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pipeline(hash_index: Settings) -> Pipeline:
+    return Pipeline.load(hash_index, HashEmbedder())

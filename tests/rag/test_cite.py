@@ -1,0 +1,79 @@
+"""Citation parsing, checking and repair on hand-written answers."""
+
+from rag.chunk import sentence_spans
+from rag.cite import parse_claims, support, verify
+from rag.types import Chunk, Document, Passage
+
+DOC_A = Document(
+    "a",
+    "Deal article",
+    "USSM signed an MoU with FWO on September 8. The MoU is worth $500 million. "
+    "It covers exploration and refining.",
+)
+DOC_B = Document("b", "Tariff article", "Tariffs on Pakistani exports fell from 29% to 19%.")
+DOCS = {"a": DOC_A, "b": DOC_B}
+PASSAGES = [
+    Passage(1, Chunk("a#0", "a", DOC_A.text, 0, len(DOC_A.text)), DOC_A.title, 0.8),
+    Passage(2, Chunk("b#0", "b", DOC_B.text, 0, len(DOC_B.text)), DOC_B.title, 0.5),
+]
+
+
+def test_parse_claims_reads_markers_before_and_after_the_stop() -> None:
+    claims = parse_claims("It is worth $500 million [1]. Tariffs fell to 19%. [2] Both [1, 2].")
+    assert [(c.text, c.markers) for c in claims] == [
+        ("It is worth $500 million.", [1]),
+        ("Tariffs fell to 19%.", [2]),
+        ("Both.", [1, 2]),
+    ]
+
+
+def test_support_requires_every_number() -> None:
+    assert support("The MoU is worth $500 million", DOC_A.text) == 1.0
+    assert support("The MoU is worth $600 million", DOC_A.text) == 0.0
+
+
+def test_correct_citation_gets_the_exact_sentence() -> None:
+    out = verify("The MoU is worth $500 million [1].", PASSAGES, DOCS, 0.5)
+    assert out.text == "The MoU is worth $500 million [1]."
+    [c] = out.citations
+    assert (c.doc_id, c.verified) == ("a", True)
+    assert c.quote == "The MoU is worth $500 million."
+    assert DOC_A.text[c.start : c.end] == c.quote
+    assert out.warnings == []
+
+
+def test_wrong_citation_is_reattached_to_the_supporting_passage() -> None:
+    out = verify("Tariffs fell from 29% to 19% [1].", PASSAGES, DOCS, 0.5)
+    [c] = out.citations
+    assert c.doc_id == "b" and c.verified and c.n == 1
+    assert out.text == "Tariffs fell from 29% to 19% [1]."
+    assert any("re-attached" in w for w in out.warnings)
+
+
+def test_marker_to_missing_passage_is_dropped_and_repaired() -> None:
+    out = verify("The MoU is worth $500 million [7].", PASSAGES, DOCS, 0.5)
+    assert any("[7] points to no passage" in w for w in out.warnings)
+    [c] = out.citations
+    assert c.doc_id == "a" and c.verified
+    assert "[7]" not in out.text and "[1]" in out.text
+
+
+def test_unsupported_claim_is_flagged_not_verified() -> None:
+    out = verify("The MoU is worth $900 million [1].", PASSAGES, DOCS, 0.5)
+    assert out.supported == 0 and out.unsupported == 1
+    assert all(not c.verified for c in out.citations)
+    assert any("unsupported" in w for w in out.warnings)
+
+
+def test_citations_are_renumbered_in_order_of_use() -> None:
+    out = verify(
+        "Tariffs fell from 29% to 19% [2]. USSM signed an MoU with FWO [1].", PASSAGES, DOCS, 0.5
+    )
+    assert [c.doc_id for c in out.citations] == ["b", "a"]
+    assert out.text == "Tariffs fell from 29% to 19% [1]. USSM signed an MoU with FWO [2]."
+
+
+def test_quotes_are_single_sentences() -> None:
+    out = verify("It covers exploration and refining [1].", PASSAGES, DOCS, 0.5)
+    [c] = out.citations
+    assert (c.start, c.end) in sentence_spans(DOC_A.text)

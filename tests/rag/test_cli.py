@@ -1,0 +1,73 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.cli import main
+from tests.conftest import HASH_MIN_ANSWER_SCORE, SEEDS
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("RAG_EMBEDDER", "hash")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    monkeypatch.setenv("RAG_MIN_ANSWER_SCORE", str(HASH_MIN_ANSWER_SCORE))
+    return tmp_path
+
+
+def test_index_then_ask_json(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["index", str(SEEDS)]) == 0
+    assert "indexed 5 documents" in capsys.readouterr().out
+    assert main(["ask", "What was the value of the USSM MoU?", "--json", "-k", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["backend"] == "extractive" and len(data["retrieved"]) == 3
+
+
+def test_ask_text_output_lists_quotes(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["index", str(SEEDS)])
+    capsys.readouterr()
+    assert main(["ask", "What was the value of the USSM MoU?"]) == 0
+    out = capsys.readouterr().out
+    assert "[1]" in out and "“" in out and "extractive" in out
+
+
+def test_ask_without_index_says_how_to_build(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["ask", "anything?"]) == 2
+    assert "rag index" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ask", "  "], "question is empty"),
+        (["ask", "ok?", "-k", "0"], "k must be"),
+        (["index", "/no/such/folder"], "not found"),
+        (["eval", "--gold", "/no/such.jsonl"], "gold file not found"),
+    ],
+)
+def test_bad_input_exits_non_zero(
+    env: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    main(["index", str(SEEDS)])
+    capsys.readouterr()
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_bad_setting_exits_non_zero(
+    env: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RAG_TOP_K", "zero")
+    assert main(["ask", "x?"]) == 2
+    assert "configuration error" in capsys.readouterr().err
+
+
+def test_eval_prints_metrics(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    main(["index", str(SEEDS)])
+    capsys.readouterr()
+    assert main(["eval", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] >= 20 and "per_kind" in report
+    assert main(["eval"]) == 0
+    assert "retrieval hit@k" in capsys.readouterr().out

@@ -1,0 +1,1 @@
+"""Thin web layer (chat page + JSON API) over the rag pipeline."""

@@ -1,0 +1,128 @@
+"""FastAPI app: chat page at `/`, JSON API under `/api`; routes are thin calls into `rag`."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from pydantic import BaseModel, Field
+
+from rag.config import Settings
+from rag.errors import RagError
+from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline
+from web.schemas import AnswerOut, DocumentOut, DocumentSummary
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+_MARK = re.compile(r"\[(\d+)\]")
+
+
+def with_citation_links(text: str) -> Markup:
+    """Escape answer text, then turn each [n] into a link to citation n."""
+    return Markup(_MARK.sub(r'<a class="cite" href="#cite-\1">[\1]</a>', str(escape(text))))
+
+
+TEMPLATES.env.filters["cited"] = with_citation_links
+
+
+class AskIn(BaseModel):
+    """Body of POST /api/ask."""
+
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    k: int | None = Field(default=None, ge=1, le=MAX_K)
+
+
+def get_pipeline(request: Request) -> Pipeline:
+    """The pipeline loaded once by the lifespan (overridable in tests)."""
+    pipeline: Pipeline | None = request.app.state.pipeline
+    if pipeline is None:
+        raise request.app.state.load_error
+    return pipeline
+
+
+PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
+
+
+def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
+    """The web app; loads the pipeline at startup unless one is given."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.pipeline, app.state.load_error = pipeline, None
+        if pipeline is None:
+            try:
+                app.state.pipeline = Pipeline.load(settings)
+            except RagError as exc:  # serve /healthz and clear 503s rather than crash
+                app.state.load_error = exc
+        yield
+
+    app = FastAPI(title="Minerals RAG", version="0.1.0", lifespan=lifespan)
+    app.state.pipeline, app.state.load_error = pipeline, None
+    _register_errors(app)
+
+    @app.get("/healthz")
+    def healthz(request: Request) -> dict[str, Any]:
+        p = request.app.state.pipeline
+        err = request.app.state.load_error
+        return {
+            "status": "ok" if p else "degraded",
+            "detail": str(err) if err else None,
+            "documents": len(p.documents) if p else 0,
+        }
+
+    @app.post("/api/ask", response_model=AnswerOut)
+    def ask(body: AskIn, pipeline: PipelineDep) -> dict[str, Any]:
+        return pipeline.answer(body.question, body.k).to_dict()
+
+    @app.get("/api/documents", response_model=list[DocumentSummary])
+    def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
+        return [
+            {"doc_id": d.doc_id, "title": d.title, "n_chars": len(d.text)}
+            for d in pipeline.documents.values()
+        ]
+
+    @app.get("/api/documents/{doc_id}", response_model=DocumentOut)
+    def document(doc_id: str, pipeline: PipelineDep) -> dict[str, Any]:
+        d = pipeline.document(doc_id)
+        return {"doc_id": d.doc_id, "title": d.title, "text": d.text}
+
+    @app.get("/", response_class=HTMLResponse)
+    def page(request: Request, pipeline: PipelineDep, q: str = "") -> HTMLResponse:
+        answer, error, status = None, None, 200
+        if q:
+            try:
+                answer = pipeline.answer(q).to_dict()
+            except RagError as exc:  # shown on the page, next to the question box
+                error, status = str(exc), exc.status_code
+        context = {"question": q, "answer": answer, "error": error, "max_chars": MAX_QUESTION_CHARS}
+        return TEMPLATES.TemplateResponse(request, "index.html", context, status_code=status)
+
+    return app
+
+
+def _register_errors(app: FastAPI) -> None:
+    @app.exception_handler(RagError)
+    async def rag_error(request: Request, exc: RagError) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = []
+        for err in exc.errors():
+            where = ".".join(str(p) for p in err["loc"] if p != "body")
+            problems.append(f"{where}: {err['msg']}" if where else err["msg"])
+        return JSONResponse(
+            {"detail": "; ".join(problems), "errors": jsonable(exc.errors())}, status_code=422
+        )
+
+
+def jsonable(errors: Any) -> Any:
+    """Validation errors without the non-JSON `ctx` objects pydantic may include."""
+    return [{k: v for k, v in e.items() if k in ("loc", "msg", "type")} for e in errors]
