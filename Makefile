@@ -11,7 +11,8 @@ export TRANSFORMERS_OFFLINE := 1
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	# llama-cpp-python compiles from source (about 5 min on 2 cores; pip caches the wheel).
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -c constraints.txt -e '.[dev,local]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -14,6 +14,15 @@ from rag.types import Citation, Document, Passage
 
 _MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _TRAILING = re.compile(r"([.!?][\"”’)]*)((?:\s*\[\d+(?:\s*,\s*\d+)*\])+)")
+_PASSAGE_WORD = re.compile(r"\b(?:passages?|sources?)\s+(\[\d+)", re.I)
+_VIA = re.compile(
+    r",?\s*\b(?:as (?:stated|mentioned|noted|reported|described|shown) in|according to|see)\s+"
+    r"(\[\d+(?:\s*,\s*\d+)*\])",
+    re.I,
+)
+_META = re.compile(
+    r"^(?:this|that|it|these)\b.{0,30}\b(?:found|stated|mentioned)\b.{0,20}\.?$", re.I
+)
 CLOSING = re.compile(r"[.!?][\"”’)]*$")
 
 
@@ -36,18 +45,26 @@ class Verified:
     unsupported: int = 0
 
 
+def normalise_markers(answer: str) -> str:
+    """ "…, as stated in passage [2]." -> "… [2]."; "… million. [1]" -> "… million [1]."."""
+    text = _PASSAGE_WORD.sub(r"\1", answer)
+    text = _VIA.sub(r" \1", text)
+    # A marker after the full stop belongs to the sentence it closes, not to the next one.
+    return _TRAILING.sub(lambda m: m.group(2) + m.group(1), text)
+
+
 def parse_claims(answer: str) -> list[Claim]:
     """Split an answer into sentences and pull out the [n] / [n, m] markers of each."""
-    # "… million. [1]" -> "… million [1]." so that a marker stays with the sentence it closes.
-    normal = _TRAILING.sub(lambda m: m.group(2) + m.group(1), answer)
+    normal = normalise_markers(answer)
     claims: list[Claim] = []
     for start, end in sentence_spans(normal):
         raw = normal[start:end]
         found = [int(n) for m in _MARKER.finditer(raw) for n in m.group(1).split(",")]
         text = _MARKER.sub("", raw).strip()
-        if not text and claims:  # markers alone on a line: they close the previous sentence
+        if (not text or _META.match(text)) and claims:
+            # "[1]" alone, or "This can be found in passage [1].": the previous sentence's source
             claims[-1].markers.extend(found)
-        elif text:
+        elif text or found:
             claims.append(Claim(text, found))
     return claims
 
@@ -83,14 +100,19 @@ def support(claim: str, source: str) -> float:
     return len(claim_terms & set(terms(source))) / len(claim_terms)
 
 
-def best_span(claim: str, passage: Passage, doc: Document) -> tuple[float, tuple[int, int]]:
-    """The passage sentence best supporting `claim` (a pair of sentences only if that is better)."""
+def best_span(
+    claim: str, passage: Passage, doc: Document, enough: float = 1.0
+) -> tuple[float, tuple[int, int]]:
+    """The passage sentence best supporting `claim`; two adjacent ones only if no single one
+    reaches `enough` and the pair supports the claim better (quotes stay as short as possible)."""
     spans = passage_sentences(passage, doc)
     best = (0.0, (passage.chunk.start, passage.chunk.end))
-    for span in spans:  # singles first: on a tie the shortest span wins
+    for span in spans:
         score = support(claim, doc.text[span[0] : span[1]])
         if score > best[0] + 1e-9:
             best = (score, span)
+    if best[0] >= enough:
+        return best
     for (s, _), (_, e) in pairwise(spans):
         score = support(claim, doc.text[s:e])
         if score > best[0] + 1e-9:
@@ -129,15 +151,15 @@ def _check_claim(
         if n not in by_n:
             out.warnings.append(f"citation [{n}] points to no passage: dropped")
     cited = [by_n[n] for n in dict.fromkeys(claim.markers) if n in by_n]
-    if not claim.text:
+    if not terms(claim.text):  # "Also." or "In short:" states nothing to check or cite
         return []
-    scored = [(best_span(claim.text, p, documents[p.chunk.doc_id]), p) for p in cited]
+    scored = [(best_span(claim.text, p, documents[p.chunk.doc_id], threshold), p) for p in cited]
     good = [(s, p) for s, p in scored if s[0] >= threshold]
     if not good:
         # The model cited the wrong passage (or none): look for one that does support the claim.
         others = [p for p in by_n.values() if p not in cited]
         rescued = max(
-            ((best_span(claim.text, p, documents[p.chunk.doc_id]), p) for p in others),
+            ((best_span(claim.text, p, documents[p.chunk.doc_id], threshold), p) for p in others),
             key=lambda sp: sp[0][0],
             default=None,
         )

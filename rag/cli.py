@@ -10,6 +10,7 @@ from pathlib import Path
 
 from rag.config import Settings
 from rag.errors import RagError
+from rag.generate import ORDER
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,6 +24,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("-k", type=int, default=None, help="passages to retrieve")
     p.add_argument("--json", action="store_true", help="print the answer contract as JSON")
+    p.add_argument(
+        "--backend", choices=ORDER, default=None, help="answer backend (default: RAG_LLM_BACKEND)"
+    )
 
     p = sub.add_parser("serve", help="serve the chat page and JSON API")
     p.add_argument("--host", default=None)
@@ -33,6 +37,9 @@ def _parser() -> argparse.ArgumentParser:
         "--gold", type=Path, default=None, help="JSONL gold file (default: evals/gold.jsonl)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument(
+        "--backend", choices=ORDER, default=None, help="answer backend (default: RAG_LLM_BACKEND)"
+    )
     return parser
 
 
@@ -52,7 +59,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from rag.pipeline import Pipeline, validate_question
 
     validate_question(args.question, args.k)  # fail fast, before loading any model
-    answer = Pipeline.load(settings).answer(args.question, args.k)
+    answer = Pipeline.load(settings).answer(args.question, args.k, args.backend)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -60,6 +67,11 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     for c in answer.citations:
         mark = "" if c.verified else " (unverified)"
         print(f"  [{c.n}] {c.title} ({c.doc_id}, chars {c.start}-{c.end}){mark}\n      “{c.quote}”")
+    for conflict in answer.conflicts:
+        values = "; ".join(f"{v['value']} ({v['doc_id']})" for v in conflict["values"])
+        print(f"  sources disagree: {values}")
+    for warning in answer.warnings:
+        print(f"  warning: {warning}")
     print(f"  -- {answer.backend}, {answer.timings_ms.get('total', 0):.0f} ms")
     return 0
 
@@ -80,9 +92,14 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     from rag.pipeline import Pipeline
 
     gold = load_gold(args.gold or DEFAULT_GOLD)
-    report = run_eval(Pipeline.load(settings), gold)
+    pipeline = Pipeline.load(settings)
+    report = run_eval(lambda q: pipeline.answer(q, backend=args.backend), gold, progress=_progress)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0
+
+
+def _progress(done: int, total: int) -> None:
+    print(f"\r{done}/{total} questions", end="\n" if done == total else "", file=sys.stderr)
 
 
 COMMANDS = {"index": _index, "ask": _ask, "serve": _serve, "eval": _eval}

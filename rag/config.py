@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -31,7 +31,23 @@ class Settings(BaseSettings):
     min_retrieval_score: float = 0.2
     min_answer_score: float = 0.37
     min_sentence_support: float = 0.5
-    llm_backend: Literal["extractive"] = "extractive"
+    # Answer backend: "auto" = local when llama-cpp-python is installed, else extractive.
+    llm_backend: Literal["auto", "local", "hosted", "extractive"] = "auto"
+    llm_max_tokens: int = Field(default=256, ge=16, le=2048)
+    # An LLM sees each passage's N most relevant sentences: a shorter prompt is faster on a CPU
+    # and keeps a small model on the point (0 = whole chunks).
+    llm_sentences_per_passage: int = Field(default=3, ge=0, le=50)
+    # Local (llama.cpp): the bundled Qwen2.5-Coder-1.5B GGUF unless a path is given.
+    llm_model_path: Path | None = None
+    llm_model_sha256: str = ""
+    llm_threads: int = Field(default=2, ge=1, le=256)
+    llm_ctx: int = Field(default=4096, ge=512, le=32768)
+    model_cache_dir: Path = Path.home() / ".cache" / "rag-minerals"
+    # Hosted: any OpenAI-compatible chat-completions endpoint.
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: SecretStr = SecretStr("")
+    llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
     # Web server
     host: str = "127.0.0.1"

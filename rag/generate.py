@@ -1,185 +1,125 @@
-"""Answer backends behind one Protocol: they write text with [n] markers that cite passages."""
+"""Answer backends behind one Protocol, a factory, and a fallback chain that says who answered."""
 
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
-import numpy as np
-
-from rag.chunk import sentence_spans
-from rag.cite import CLOSING, passage_sentences, with_markers
 from rag.config import Settings
-from rag.embed import Embedder
-from rag.text import numbers, terms
 from rag.types import Document, Passage
 
 ABSTAIN = "The indexed sources don't say."
 # A sentence saying that a detail was never made public: quoting it is an honest abstention.
 UNDISCLOSED = re.compile(r"\bnot\b[^.]{0,40}\b(disclosed|revealed|made public|announced)\b", re.I)
+# How an LLM says it cannot answer from the passages (the prompt asks for the first form).
+DONT_KNOW = re.compile(
+    r"\bI (?:don't|do not|cannot|can't) (?:know|answer|find)\b"
+    r"|\b(?:sources|passages|context) (?:do not|don't|does not|doesn't) "
+    r"(?:say|contain|mention|provide|specify|state)\b"
+    r"|\bnot (?:mentioned|specified|stated|provided) in the (?:sources|passages)\b",
+    re.I,
+)
+ORDER = ("local", "hosted", "extractive")
+RESET = "\u0000reset"  # yielded by the chain when a backend failed mid-stream
 
 
 class Generator(Protocol):
-    """Turns a question and numbered passages into an answer citing them as [n]."""
+    """Turns a question and numbered passages into answer text that cites them as [n]."""
 
     name: str
 
-    def generate(self, question: str, passages: Sequence[Passage]) -> str:
-        """Answer text with [n] markers, or a sentence saying the sources don't say."""
+    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+        """Pieces of the answer text as they are produced; raises GeneratorError on failure."""
         ...
 
 
-# What the question asks for -> what a good answer sentence contains.
-_WANTS = [
-    (
-        re.compile(
-            r"\b(how much|value of|worth|cost|price|amount|valued|how big|how large)\b", re.I
-        ),
-        re.compile(
-            r"[$€£]\s?\d|\d+(?:\.\d+)?\s*(?:million|billion|trillion|dollars|percent|%)", re.I
-        ),
-    ),
-    (
-        re.compile(r"\b(when|date|year|month|day)\b", re.I),
-        re.compile(
-            r"\b(?:January|February|March|April|May|June|July|August|September|October|"
-            r"November|December|\d{4})\b"
-        ),
-    ),
-    (
-        re.compile(r"\b(how many|number of|percent|percentage|rate|how long)\b", re.I),
-        re.compile(r"\d"),
-    ),
-    (
-        re.compile(r"\bwhere\b", re.I),
-        re.compile(r"\b(?:in|at|from|-based)\b.*[A-Z][a-z]+|[A-Z][a-z]+-based"),
-    ),
-    (
-        re.compile(r"\b(who|whom|which (?:company|firm|organi[sz]ation|official|person))\b", re.I),
-        re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+"),
-    ),
-]
+@dataclass
+class Attempt:
+    """What the chain did for one answer: who answered and why others were skipped."""
+
+    backend: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
-_HEADING_MAX_WORDS = 10
+class FallbackChain:
+    """Tries backends in order; the first that finishes answers, failures become warnings."""
+
+    def __init__(self, backends: Sequence[tuple[str, Generator | Exception]]) -> None:
+        self.backends = list(backends)
+
+    def stream(self, question: str, passages: Sequence[Passage], attempt: Attempt) -> Iterator[str]:
+        """Tokens of the first backend that succeeds; RESET if one failed after emitting."""
+        for name, backend in self.backends:
+            if isinstance(backend, Exception):
+                attempt.warnings.append(f"{name} backend unavailable: {backend}")
+                continue
+            emitted = False
+            try:
+                for piece in backend.stream(question, passages):
+                    emitted = True
+                    yield piece
+            except Exception as exc:  # any backend failure must fall through, never a 500
+                attempt.warnings.append(f"{name} backend failed: {exc}")
+                if emitted:
+                    yield RESET
+                continue
+            attempt.backend = name
+            return
+        attempt.backend = "none"
 
 
-class ExtractiveGenerator:
-    """Quotes the one or two retrieved sentences that best match the question; no LLM weights.
+def chain_order(first: str, hosted_configured: bool) -> list[str]:
+    """The requested backend, then the ones after it in local -> hosted -> extractive."""
+    names = list(ORDER[ORDER.index(first) :])
+    if first != "hosted" and not hosted_configured:
+        names = [n for n in names if n != "hosted"]
+    return names
 
-    A sentence's score mixes idf-weighted term overlap with the question, the embedder's cosine
-    similarity (so paraphrased questions still find their sentence), a little credit for the
-    neighbouring sentences, and a boost or penalty for the kind of answer the question asks for.
-    """
 
-    name = "extractive"
+def default_backend() -> str:
+    """`local` when llama-cpp-python is installed, else `extractive`."""
+    import importlib.util
+
+    return "local" if importlib.util.find_spec("llama_cpp") else "extractive"
+
+
+class Backends:
+    """Builds each backend once per process, on first use; remembers one that failed to build."""
 
     def __init__(
-        self, documents: Mapping[str, Document], embedder: Embedder, min_support: float
-    ) -> None:
+        self, settings: Settings, documents: Mapping[str, Document], extractive: Generator
+    ):
+        self.settings = settings
         self.documents = documents
-        self.embedder = embedder
-        self.min_support = min_support
-        self.idf = _idf(documents.values())
-        self.idf_max = max(self.idf.values(), default=1.0)
-        self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
+        self._built: dict[str, Generator | Exception] = {"extractive": extractive}
 
-    def overlap(self, question: str, sentence: str) -> float:
-        """idf-weighted share of the question's terms found in the sentence."""
-        q = set(terms(question))
-        if not q:
-            return 0.0
-        weight = lambda t: self.idf.get(t, self.idf_max)  # noqa: E731
-        return sum(weight(t) for t in q & set(terms(sentence))) / sum(weight(t) for t in q)
+    def get(self, name: str) -> Generator | Exception:
+        """The backend, or the exception that explains why it cannot be built."""
+        if name not in self._built:
+            try:
+                self._built[name] = _build(name, self.settings)
+            except Exception as exc:
+                self._built[name] = exc
+        return self._built[name]
 
-    def score(self, question: str, sentence: str, context: str = "", cosine: float = 0.0) -> float:
-        """Overlap and similarity, some credit for neighbouring sentences, scaled by answer type."""
-        own = self.overlap(question, sentence)
-        # "USSM signed ... . It sets in motion a $500 million initiative": the answer sentence
-        # often leans on its neighbour for the entity the question names.
-        near = self.overlap(question, f"{sentence} {context}") if context else own
-        value = 0.4 * (own + 0.3 * (near - own)) + 0.6 * max(cosine, 0.0)
-        for asks, has in _WANTS:
-            if asks.search(question):
-                value *= 1.15 if has.search(sentence) else 0.6
-        # "The quantity ... has not been disclosed" is the honest answer when it is on topic.
-        if UNDISCLOSED.search(sentence):
-            value *= 1.1
-        # A sentence whose only numbers are the question's own adds nothing new.
-        if numbers(sentence) and numbers(sentence) <= numbers(question):
-            value *= 0.8
-        return value
-
-    def candidates(self, passages: Sequence[Passage]) -> list[tuple[int, str, int, int, str]]:
-        """(passage n, doc id, start, end, neighbours' text) of each distinct passage sentence."""
-        out: list[tuple[int, str, int, int, str]] = []
-        seen: set[tuple[str, int]] = set()
-        for p in passages:
-            doc = self.documents[p.chunk.doc_id]
-            spans = passage_sentences(p, doc)
-            for i, (s, e) in enumerate(spans):
-                text = doc.text[s:e]
-                if (doc.doc_id, s) in seen or _is_heading(text):
-                    continue
-                seen.add((doc.doc_id, s))
-                context = " ".join(doc.text[a:b] for a, b in spans[max(0, i - 1) : i + 2 : 2])
-                out.append((p.n, doc.doc_id, s, e, context))
-        return out
-
-    def similarities(self, question: str, keys: list[tuple[str, int, int]]) -> np.ndarray:
-        """Cosine of the question with each sentence; sentence vectors are cached across calls."""
-        missing = [k for k in keys if k not in self._vectors]
-        if missing:
-            texts = [self.documents[d].text[s:e] for d, s, e in missing]
-            for key, vec in zip(missing, self.embedder.embed(texts), strict=True):
-                self._vectors[key] = vec
-        if not keys:
-            return np.zeros(0, dtype=np.float32)
-        matrix = np.stack([self._vectors[k] for k in keys])
-        return matrix @ self.embedder.embed([question])[0]
-
-    def generate(self, question: str, passages: Sequence[Passage]) -> str:
-        """Best sentence [n], plus a second from another document when it is nearly as good."""
-        cands = self.candidates(passages)
-        sims = self.similarities(question, [(d, s, e) for _, d, s, e, _ in cands])
-        ranked = []
-        for (n, doc_id, s, e, context), cos in zip(cands, sims, strict=True):
-            text = self.documents[doc_id].text[s:e]
-            # Earlier passages win ties: retrieval rank is evidence too.
-            ranked.append(
-                (self.score(question, text, context, float(cos)) - 0.005 * n, n, doc_id, text)
-            )
-        ranked.sort(key=lambda r: -r[0])
-        if not ranked or ranked[0][0] < self.min_support:
-            return ABSTAIN
-        best = ranked[0]
-        picked = [best]
-        for cand in ranked[1:]:
-            if cand[2] != best[2] and cand[0] >= max(0.85 * best[0], self.min_support):
-                picked.append(cand)
-                break
-        return " ".join(with_markers(text.strip(), [n]) for _, n, _, text in picked)
+    def chain(self, first: str | None = None) -> FallbackChain:
+        """The fallback chain starting at `first` (default: the configured backend)."""
+        first = first or self.settings.llm_backend
+        if first == "auto":
+            first = default_backend()
+        order = chain_order(first, bool(self.settings.llm_base_url))
+        return FallbackChain([(n, self.get(n)) for n in order])
 
 
-def _is_heading(text: str) -> bool:
-    return not CLOSING.search(text) and len(text.split()) <= _HEADING_MAX_WORDS
+def _build(name: str, settings: Settings) -> Generator:
+    if name == "local":
+        from rag.generators.local import LocalGenerator
 
+        return LocalGenerator(settings)
+    if name == "hosted":
+        from rag.generators.hosted import HostedGenerator
 
-def _idf(documents: Iterable[Document]) -> dict[str, float]:
-    df: Counter[str] = Counter()
-    n = 0
-    for doc in documents:
-        for s, e in sentence_spans(doc.text):
-            n += 1
-            df.update(set(terms(doc.text[s:e])))
-    return {t: math.log(1 + n / c) for t, c in df.items()}
-
-
-def make_generator(
-    settings: Settings, documents: Mapping[str, Document], embedder: Embedder
-) -> Generator:
-    """The backend named by `settings.llm_backend`."""
-    return ExtractiveGenerator(documents, embedder, settings.min_answer_score)
+        return HostedGenerator(settings)
+    raise ValueError(f"unknown backend {name!r}")

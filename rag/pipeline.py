@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from rag.chunk import chunk_documents
-from rag.cite import verify
+from rag.cite import parse_claims, verify
 from rag.config import Settings
+from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
 from rag.errors import DocumentNotFoundError, InvalidInputError
-from rag.generate import ABSTAIN, UNDISCLOSED, Generator, make_generator
+from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt, Backends
+from rag.generators.extractive import ExtractiveGenerator, Scored
 from rag.ingest import load_documents
 from rag.retrieve import Retriever
 from rag.store import Store, load_store, write_store
-from rag.types import Answer, Document, Passage
+from rag.text import terms
+from rag.types import Answer, Citation, Document, Passage
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
@@ -37,7 +42,7 @@ def build_index(
     return write_store(settings.index_dir, docs, chunks, vectors, manifest)
 
 
-def validate_question(question: str, k: int | None) -> str:
+def validate_question(question: str, k: int | None, backend: str | None = None) -> str:
     """The stripped question, or an InvalidInputError saying what is wrong."""
     if not isinstance(question, str) or not question.strip():
         raise InvalidInputError("question is empty: ask something about the indexed documents")
@@ -47,26 +52,30 @@ def validate_question(question: str, k: int | None) -> str:
         )
     if k is not None and not 1 <= k <= MAX_K:
         raise InvalidInputError(f"k must be between 1 and {MAX_K}, got {k}")
+    if backend is not None and backend not in ORDER:
+        raise InvalidInputError(f"backend must be one of {', '.join(ORDER)}, got {backend!r}")
     return question.strip()
 
 
-class Pipeline:
-    """A loaded index plus the embedder, retriever and answer backend that serve it."""
+Event = tuple[str, Any]  # ("token", str) | ("reset", "") | ("answer", Answer)
 
-    def __init__(
-        self, settings: Settings, store: Store, embedder: Embedder, generator: Generator
-    ) -> None:
+
+class Pipeline:
+    """A loaded index plus the embedder, retriever and answer backends that serve it."""
+
+    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
         self.settings = settings
         self.store = store
         self.retriever = Retriever(store, embedder)
-        self.generator = generator
+        self.extractive = ExtractiveGenerator(store.documents, embedder, settings.min_answer_score)
+        self.backends = Backends(settings, store.documents, self.extractive)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Pipeline:
         """Load the current index; refuses a missing or mismatched one."""
         embedder = embedder or make_embedder(settings)
         store = load_store(settings.current_index, embedder.name, embedder.dim)
-        return cls(settings, store, embedder, make_generator(settings, store.documents, embedder))
+        return cls(settings, store, embedder)
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -88,12 +97,20 @@ class Pipeline:
             for i, h in enumerate(hits)
         ]
 
-    def answer(self, question: str, k: int | None = None) -> Answer:
+    def answer(self, question: str, k: int | None = None, backend: str | None = None) -> Answer:
         """Retrieve, generate, verify citations; abstain when the evidence is weak."""
-        question = validate_question(question, k)
-        k = k or self.settings.top_k
+        for kind, value in self.stream(question, k, backend):
+            if kind == "answer":
+                return value
+        raise AssertionError("stream ended without an answer")  # pragma: no cover
+
+    def stream(
+        self, question: str, k: int | None = None, backend: str | None = None
+    ) -> Iterator[Event]:
+        """("token", text) events as the backend writes, then one ("answer", Answer)."""
+        question = validate_question(question, k, backend)
         t0 = time.perf_counter()
-        passages = self.passages(question, k)
+        passages = self.passages(question, k or self.settings.top_k)
         t1 = time.perf_counter()
         result = Answer(question=question, answer=ABSTAIN, abstained=True)
         result.retrieved = [
@@ -105,27 +122,125 @@ class Pipeline:
             }
             for p in passages
         ]
-        result.backend = self.generator.name
-        if passages and passages[0].score >= self.settings.min_retrieval_score:
-            self._fill(result, question, passages)
+        first_token: float | None = None
+        if not passages or passages[0].score < self.settings.min_retrieval_score:
+            result.backend = "retrieval"
+            result.warnings.append("no passage is close enough to the question")
+        else:
+            ranked = self.extractive.rank(question, passages)
+            focused = focus(passages, ranked, self.settings.llm_sentences_per_passage)
+            attempt = Attempt()
+            pieces: list[str] = []
+            for piece in self.backends.chain(backend).stream(question, focused, attempt):
+                if piece == RESET:
+                    pieces.clear()
+                    yield ("reset", "")
+                    continue
+                first_token = first_token or time.perf_counter()
+                pieces.append(piece)
+                yield ("token", piece)
+            result.backend = attempt.backend
+            result.warnings.extend(attempt.warnings)
+            self._finish(result, question, passages, ranked, "".join(pieces))
         t2 = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((t1 - t0) * 1000, 2),
             "generate": round((t2 - t1) * 1000, 2),
             "total": round((t2 - t0) * 1000, 2),
         }
-        return result
+        if first_token:
+            result.timings_ms["first_token"] = round((first_token - t0) * 1000, 2)
+        yield ("answer", result)
 
-    def _fill(self, result: Answer, question: str, passages: list[Passage]) -> None:
-        draft = self.generator.generate(question, passages)
-        if draft.strip() == ABSTAIN:
+    def _finish(
+        self,
+        result: Answer,
+        question: str,
+        passages: list[Passage],
+        ranked: list[Scored],
+        draft: str,
+    ) -> None:
+        """Verify the draft's citations, decide abstention, surface conflicting sources."""
+        if not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft):
             return
+        claims = parse_claims(draft)
+        if not any(len(terms(c.text)) >= 2 for c in claims):
+            # A small model sometimes answers with markers alone ("[1] [2]"): it chose the
+            # passages, so quote the best sentence of those passages instead.
+            cited = {n for c in claims for n in c.markers}
+            chosen = [p for p in passages if p.n in cited]
+            if not chosen:
+                result.warnings.append(f"the {result.backend} answer had no usable text")
+                return
+            result.warnings.append(f"the {result.backend} answer gave only citations: quoted them")
+            draft = self.extractive.answer(question, chosen)
+            if draft == ABSTAIN:
+                return
         checked = verify(draft, passages, self.documents, self.settings.min_sentence_support)
         result.warnings.extend(checked.warnings)
         if checked.supported == 0:
             result.warnings.append("no sentence of the draft answer is supported by the sources")
             return
         result.answer, result.citations = checked.text, checked.citations
-        result.abstained = bool(UNDISCLOSED.search(checked.text))
-        if result.abstained:
+        if UNDISCLOSED.search(checked.text):
+            result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
+            return
+        result.abstained = False
+        titles = {d: doc.title for d, doc in self.documents.items()}
+        result.conflicts = find_conflicts(question, ranked, self.settings.min_answer_score, titles)
+        chunk_ids = {p.n: p.chunk.chunk_id for p in passages}
+        for conflict in result.conflicts:
+            _say_sources_disagree(result, conflict, chunk_ids)
+
+
+def focus(passages: list[Passage], ranked: list[Scored], per_passage: int) -> list[Passage]:
+    """Each passage with an excerpt of its `per_passage` best sentences, in document order."""
+    if per_passage <= 0:
+        return passages
+    best: dict[int, list[Scored]] = {}
+    for r in ranked:
+        chosen = best.setdefault(r.n, [])
+        if len(chosen) < per_passage:
+            chosen.append(r)
+    return [
+        replace(
+            p, excerpt=" ".join(r.text for r in sorted(best.get(p.n, []), key=lambda r: r.start))
+        )
+        for p in passages
+    ]
+
+
+def _short(title: str, words: int = 8) -> str:
+    parts = title.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def _say_sources_disagree(
+    result: Answer, conflict: dict[str, Any], chunk_ids: dict[int, str]
+) -> None:
+    """Append 'The sources disagree: A gives x [i]; B gives y [j].' with exact citations."""
+    by_span = {(c.doc_id, c.start, c.end): c.n for c in result.citations}
+    parts = []
+    for v in conflict["values"]:
+        key = (v["doc_id"], v["start"], v["end"])
+        passage = v.pop("passage")
+        if key not in by_span:
+            n = len(result.citations) + 1
+            result.citations.append(
+                Citation(
+                    n=n,
+                    doc_id=v["doc_id"],
+                    title=v["title"],
+                    chunk_id=chunk_ids[passage],
+                    quote=v["quote"],
+                    start=v["start"],
+                    end=v["end"],
+                    verified=True,
+                    support=1.0,
+                )
+            )
+            by_span[key] = n
+        v["n"] = by_span[key]
+        parts.append(f"“{_short(v['title'])}” gives {v['value']} [{v['n']}]")
+    result.answer += " The sources disagree: " + "; ".join(parts) + "."

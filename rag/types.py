@@ -78,3 +78,9 @@ class Passage:
     chunk: Chunk
     title: str
     score: float
+    excerpt: str = ""  # what an LLM is shown: the passage's most relevant sentences
+
+    @property
+    def prompt_text(self) -> str:
+        """The excerpt when there is one, else the whole chunk."""
+        return self.excerpt or self.chunk.text

@@ -25,6 +25,7 @@ def hash_settings(index_dir: Path, **overrides: object) -> Settings:
         "index_dir": index_dir,
         "sources": [SEEDS],
         "min_answer_score": HASH_MIN_ANSWER_SCORE,
+        "llm_backend": "extractive",
         **overrides,
     }
     return Settings(**values)

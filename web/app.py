@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import itertools
+import json
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
@@ -37,6 +39,7 @@ class AskIn(BaseModel):
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     k: int | None = Field(default=None, ge=1, le=MAX_K)
+    backend: Literal["local", "hosted", "extractive"] | None = None
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -79,7 +82,16 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
     @app.post("/api/ask", response_model=AnswerOut)
     def ask(body: AskIn, pipeline: PipelineDep) -> dict[str, Any]:
-        return pipeline.answer(body.question, body.k).to_dict()
+        return pipeline.answer(body.question, body.k, body.backend).to_dict()
+
+    @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}})
+    def ask_stream(body: AskIn, pipeline: PipelineDep) -> StreamingResponse:
+        """Server-sent events: `token` events as the answer is written, then one `answer`."""
+        events = pipeline.stream(body.question, body.k, body.backend)
+        first = next(events)  # bad input raises here, before the 200 goes out
+        return StreamingResponse(
+            sse(itertools.chain([first], events)), media_type="text/event-stream"
+        )
 
     @app.get("/api/documents", response_model=list[DocumentSummary])
     def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
@@ -105,6 +117,13 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         return TEMPLATES.TemplateResponse(request, "index.html", context, status_code=status)
 
     return app
+
+
+def sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
+    """Pipeline events as SSE frames; the answer event carries the full contract."""
+    for kind, value in events:
+        data = value.to_dict() if kind == "answer" else {"text": value}
+        yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def _register_errors(app: FastAPI) -> None:

@@ -12,6 +12,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RAG_EMBEDDER", "hash")
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("RAG_MIN_ANSWER_SCORE", str(HASH_MIN_ANSWER_SCORE))
+    monkeypatch.setenv("RAG_LLM_BACKEND", "extractive")
     return tmp_path
 
 

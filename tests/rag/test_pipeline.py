@@ -36,7 +36,7 @@ def assert_contract(pipeline: Pipeline, answer: Answer) -> None:
         assert doc.text[c["start"] : c["end"]] == c["quote"]
         assert c["title"] == doc.title
         assert c["chunk_id"].startswith(c["doc_id"])
-    assert set(data["timings_ms"]) == {"retrieve", "generate", "total"}
+    assert {"retrieve", "generate", "total"} <= set(data["timings_ms"])
     if not data["abstained"]:
         assert data["citations"], "an answer without a citation"
 

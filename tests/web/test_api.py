@@ -81,7 +81,7 @@ def test_openapi_is_served(client: TestClient) -> None:
 
 
 def test_missing_index_gives_503_not_a_crash(tmp_path: Path) -> None:
-    settings = Settings(embedder="hash", index_dir=tmp_path)
+    settings = Settings(embedder="hash", index_dir=tmp_path, llm_backend="extractive")
     with TestClient(create_app(settings)) as c:
         assert c.get("/healthz").json()["status"] == "degraded"
         r = c.post("/api/ask", json={"question": "anything?"})

@@ -1,0 +1,117 @@
+"""Find retrieved passages from different documents that give different values for the question."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rag.generators.extractive import Scored
+
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_MONEY = re.compile(
+    r"(?:US)?\$\s?(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|trillion)?"
+    r"|(\d+(?:\.\d+)?)\s*(thousand|million|billion|trillion)\s+(?:US\s+)?dollars",
+    re.I,
+)
+_PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.I)
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\b(?:{_MONTHS})\s+\d{{4}}")
+
+_ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
+_ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
+_ASKS_DATE = re.compile(r"\b(when|what date|which date|which day)\b", re.I)
+_ASKS_WHICH = re.compile(r"\bwhich\s+(?:[A-Z]+\s+|[a-z]+\s+)?([a-z]{4,})\b", re.I)
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value a sentence gives, with a key that makes equal values compare equal."""
+
+    text: str
+    key: str
+
+
+def _money(sentence: str) -> list[Value]:
+    out = []
+    for m in _MONEY.finditer(sentence):
+        number, scale = (m.group(1), m.group(2)) if m.group(1) else (m.group(3), m.group(4))
+        amount = float(number.replace(",", "")) * _SCALE.get((scale or "").lower(), 1.0)
+        out.append(Value(m.group().strip(), f"${amount:.4g}"))
+    return out
+
+
+def _percent(sentence: str) -> list[Value]:
+    return [Value(m.group(), f"{float(m.group(1)):g}%") for m in _PERCENT.finditer(sentence)]
+
+
+def _date(sentence: str) -> list[Value]:
+    return [
+        Value(m.group(), re.sub(r",?\s*\d{4}$", "", m.group())) for m in _DATE.finditer(sentence)
+    ]
+
+
+def _named(noun: str) -> Any:
+    # "the Biden administration" / "the Trump administration" for "Which administration ...?"
+    pattern = re.compile(rf"\b((?:[A-Z][\w.’'-]+\s+){{1,3}}){noun}\b")
+
+    def extract(sentence: str) -> list[Value]:
+        return [
+            Value(m.group().strip(), m.group(1).strip().lower()) for m in pattern.finditer(sentence)
+        ]
+
+    return extract
+
+
+def extractor_for(question: str) -> Any:
+    """A function sentence -> values of the kind the question asks for, or None."""
+    if _ASKS_DATE.search(question):
+        return _date
+    if _ASKS_MONEY.search(question):
+        return _money
+    if _ASKS_PERCENT.search(question):
+        return _percent
+    which = _ASKS_WHICH.search(question)
+    if which:
+        return _named(which.group(1).lower())
+    return None
+
+
+def find_conflicts(
+    question: str, ranked: Sequence[Scored], min_score: float, titles: dict[str, str]
+) -> list[dict[str, Any]]:
+    """One conflict when the best relevant sentences of two or more documents disagree."""
+    extract = extractor_for(question)
+    if extract is None or not ranked:
+        return []
+    floor = max(min_score, 0.6 * ranked[0].score)
+    per_doc: dict[str, tuple[Value, Scored]] = {}
+    for cand in ranked:
+        if cand.score < floor:
+            break
+        if cand.doc_id in per_doc:
+            continue
+        values = extract(cand.text)
+        if values:
+            per_doc[cand.doc_id] = (values[0], cand)
+    keys = {v.key for v, _ in per_doc.values()}
+    if len(per_doc) < 2 or len(keys) < 2:
+        return []
+    return [
+        {
+            "claim": question,
+            "values": [
+                {
+                    "value": v.text,
+                    "doc_id": doc_id,
+                    "title": titles.get(doc_id, doc_id),
+                    "passage": c.n,
+                    "quote": c.text,
+                    "start": c.start,
+                    "end": c.end,
+                }
+                for doc_id, (v, c) in per_doc.items()
+            ],
+        }
+    ]

@@ -1,0 +1,1 @@
+"""Answer backends, one module each: extractive, local (llama.cpp), hosted (OpenAI API)."""

@@ -1,0 +1,165 @@
+"""Backend selection, the fallback chain, hosted answers via a fake OpenAI server, abstention."""
+
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+
+from rag.config import Settings
+from rag.embed import HashEmbedder
+from rag.errors import InvalidInputError
+from rag.generate import chain_order
+from rag.pipeline import Pipeline
+from tests.fakes import FakeOpenAI
+
+QUESTION = "What was the value of the USSM MoU?"
+
+
+def pipeline_with(settings: Settings, **changes: object) -> Pipeline:
+    # The hash embedder ranks less well than MiniLM: look at 10 passages so a "$500 million" one
+    # is among them.
+    return Pipeline.load(settings.model_copy(update={"top_k": 10, **changes}), HashEmbedder())
+
+
+def test_chain_order() -> None:
+    assert chain_order("local", hosted_configured=True) == ["local", "hosted", "extractive"]
+    assert chain_order("local", hosted_configured=False) == ["local", "extractive"]
+    assert chain_order("hosted", hosted_configured=False) == ["hosted", "extractive"]
+    assert chain_order("extractive", hosted_configured=True) == ["extractive"]
+
+
+def test_hosted_answer_is_verified_and_renumbered(hash_index: Settings) -> None:
+    passages = pipeline_with(hash_index).passages(QUESTION, 10)
+    n = next(p.n for p in passages if "$500 million" in p.chunk.text)
+    fake = FakeOpenAI(f"The MoU sets in motion a $500 million initiative [{n}].")
+    with fake.running():
+        p = pipeline_with(
+            hash_index,
+            llm_backend="hosted",
+            llm_base_url=fake.url,
+            llm_model="m",
+            llm_api_key=SecretStr("sk-test"),
+        )
+        answer = p.answer(QUESTION)
+    assert answer.backend == "hosted" and not answer.abstained
+    assert answer.answer.endswith("[1].")
+    [c] = answer.citations
+    assert c.verified and "$500 million" in c.quote
+    assert p.document(c.doc_id).text[c.start : c.end] == c.quote
+    request = fake.requests[0]
+    assert request["model"] == "m" and request["temperature"] == 0 and request["stream"]
+    assert request["_auth"] == "Bearer sk-test"
+    assert request["messages"][0]["role"] == "system"
+    assert "only the numbered passages" in request["messages"][0]["content"].lower()
+
+
+def test_wrong_citation_from_the_model_is_repaired(hash_index: Settings) -> None:
+    passages = pipeline_with(hash_index).passages(QUESTION, 10)
+    wrong = next(p.n for p in passages if "500" not in p.chunk.text)
+    fake = FakeOpenAI(f"The MoU sets in motion a $500 million initiative [{wrong}]. Also [42].")
+    with fake.running():
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            QUESTION
+        )
+    assert any("re-attached" in w for w in answer.warnings), answer.warnings
+    assert any("[42] points to no passage" in w for w in answer.warnings)
+    [c] = answer.citations
+    assert c.verified and "$500 million" in c.quote
+    chunk = next(p.chunk for p in passages if p.chunk.chunk_id == c.chunk_id)
+    assert chunk.start <= c.start < chunk.end and chunk.doc_id == c.doc_id
+    assert answer.answer == "The MoU sets in motion a $500 million initiative [1]. Also."
+
+
+def test_made_up_number_is_not_verified(hash_index: Settings) -> None:
+    fake = FakeOpenAI("The MoU was worth $900 million [1].")
+    with fake.running():
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            QUESTION
+        )
+    assert answer.abstained and answer.citations == []
+    assert any("no sentence of the draft answer is supported" in w for w in answer.warnings)
+
+
+def test_model_saying_it_does_not_know_abstains(hash_index: Settings) -> None:
+    fake = FakeOpenAI("I don't know based on the provided sources.")
+    with fake.running():
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            QUESTION
+        )
+    assert answer.abstained and answer.backend == "hosted"
+    assert answer.answer == "The indexed sources don't say."
+
+
+@pytest.mark.parametrize("mode", ["error", "garbage"])
+def test_failing_endpoint_falls_back_to_extractive(hash_index: Settings, mode: str) -> None:
+    with FakeOpenAI("unused", mode=mode).running() as fake:
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            QUESTION
+        )
+    assert answer.backend == "extractive" and not answer.abstained
+    assert any(w.startswith("hosted backend failed") for w in answer.warnings)
+
+
+def test_dead_endpoint_falls_back(hash_index: Settings) -> None:
+    p = pipeline_with(hash_index, llm_backend="hosted", llm_base_url="http://127.0.0.1:9/v1")
+    answer = p.answer(QUESTION)
+    assert answer.backend == "extractive"
+    assert any("unreachable" in w for w in answer.warnings)
+
+
+def test_timeout_falls_back(hash_index: Settings) -> None:
+    with FakeOpenAI("late", mode="hang").running() as fake:
+        p = pipeline_with(
+            hash_index, llm_backend="hosted", llm_base_url=fake.url, llm_timeout_s=0.5
+        )
+        answer = p.answer(QUESTION)
+    assert answer.backend == "extractive"
+    assert any("timed out" in w for w in answer.warnings)
+
+
+def test_broken_local_model_falls_back(hash_index: Settings, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.gguf"
+    bad.write_bytes(b"not a gguf file")
+    p = pipeline_with(hash_index, llm_backend="local", llm_model_path=bad)
+    answer = p.answer(QUESTION)
+    assert answer.backend == "extractive"
+    assert any(w.startswith("local backend unavailable") for w in answer.warnings)
+
+
+def test_hosted_without_url_is_unavailable(hash_index: Settings) -> None:
+    answer = pipeline_with(hash_index, llm_backend="hosted").answer(QUESTION)
+    assert answer.backend == "extractive"
+    assert any("RAG_LLM_BASE_URL is not set" in w for w in answer.warnings)
+
+
+def test_per_request_backend_overrides_setting(hash_index: Settings) -> None:
+    fake = FakeOpenAI("I don't know based on the provided sources.")
+    with fake.running():
+        p = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url)
+        assert p.answer(QUESTION, backend="extractive").backend == "extractive"
+        assert not fake.requests
+    with pytest.raises(InvalidInputError, match="backend must be one of"):
+        p.answer(QUESTION, backend="gpt-9")
+
+
+def test_markers_only_answer_quotes_the_cited_passage(hash_index: Settings) -> None:
+    passages = pipeline_with(hash_index).passages(QUESTION, 10)
+    n = next(p.n for p in passages if "$500 million" in p.chunk.text)
+    with FakeOpenAI(f"[{n}]").running() as fake:
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            QUESTION
+        )
+    assert answer.backend == "hosted" and not answer.abstained
+    assert answer.citations and answer.citations[0].doc_id == passages[n - 1].chunk.doc_id
+    assert any("only citations" in w for w in answer.warnings)
+
+
+def test_stream_yields_tokens_then_one_answer(hash_index: Settings) -> None:
+    with FakeOpenAI("The MoU sets in motion a $500 million initiative [1].").running() as fake:
+        p = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url)
+        events = list(p.stream(QUESTION))
+    kinds = [k for k, _ in events]
+    assert kinds[-1] == "answer" and kinds.count("answer") == 1
+    assert kinds[:-1] and set(kinds[:-1]) == {"token"}
+    assert "".join(v for k, v in events if k == "token").strip().startswith("The MoU")
+    assert "first_token" in events[-1][1].timings_ms
