@@ -161,7 +161,16 @@ class Pipeline:
         draft: str,
     ) -> None:
         """Verify the draft's citations, decide abstention, surface conflicting sources."""
-        if not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft):
+        declined = not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft)
+        strong = bool(ranked) and ranked[0].score >= self.settings.quote_when_declined_score
+        if declined and strong and result.backend != "extractive":
+            # Small local models often decline when the question is paraphrased. A source
+            # sentence that matches strongly is quoted instead (verbatim, so still verified).
+            result.warnings.append(
+                f"the {result.backend} model said it did not know; quoting the best match"
+            )
+            draft, declined = self.extractive.answer(question, passages), False
+        if declined:
             return
         claims = parse_claims(draft)
         if not any(len(terms(c.text)) >= 2 for c in claims):

@@ -42,3 +42,22 @@ def test_gold_set_metrics_hold(real_pipeline: Pipeline, real_settings: Settings)
     assert report["answerable_accuracy"] >= 0.55, report["answerable_accuracy"]
     assert report["abstention_accuracy"] >= 0.6, report["abstention_accuracy"]
     assert report["citation_precision"] >= 0.8, report["citation_precision"]
+
+
+def test_conflicting_estimates_are_shown_side_by_side(real_pipeline: Pipeline) -> None:
+    answer = real_pipeline.answer(
+        "How much are Pakistan's untapped mineral reserves estimated to be worth?"
+    )
+    assert_contract(real_pipeline, answer)
+    [conflict] = answer.conflicts
+    values = {v["doc_id"][:3]: v["value"] for v in conflict["values"]}
+    assert "6 trillion" in values["001"] and "8 trillion" in values["004"]
+    assert "sources disagree" in answer.answer
+    for v in conflict["values"]:
+        doc = real_pipeline.document(v["doc_id"])
+        assert doc.text[v["start"] : v["end"]] == v["quote"] and v["value"] in v["quote"]
+        assert f"[{v['n']}]" in answer.answer
+
+
+def test_agreeing_sources_are_not_a_conflict(real_pipeline: Pipeline) -> None:
+    assert real_pipeline.answer("What was the value of the USSM MoU?").conflicts == []

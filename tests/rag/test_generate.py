@@ -163,3 +163,17 @@ def test_stream_yields_tokens_then_one_answer(hash_index: Settings) -> None:
     assert kinds[:-1] and set(kinds[:-1]) == {"token"}
     assert "".join(v for k, v in events if k == "token").strip().startswith("The MoU")
     assert "first_token" in events[-1][1].timings_ms
+
+
+def test_declining_model_is_overruled_only_by_strong_evidence(hash_index: Settings) -> None:
+    with FakeOpenAI("I don't know based on the provided sources.").running() as fake:
+        strict = pipeline_with(
+            hash_index, llm_backend="hosted", llm_base_url=fake.url, quote_when_declined_score=5.0
+        )
+        assert strict.answer(QUESTION).abstained
+        lenient = pipeline_with(
+            hash_index, llm_backend="hosted", llm_base_url=fake.url, quote_when_declined_score=0.0
+        )
+        answer = lenient.answer(QUESTION)
+    assert not answer.abstained and answer.citations[0].verified
+    assert any("said it did not know" in w for w in answer.warnings)

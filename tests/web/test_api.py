@@ -1,5 +1,6 @@
 """Every route, including bad input, through TestClient on a hash-embedder pipeline."""
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,3 +87,33 @@ def test_missing_index_gives_503_not_a_crash(tmp_path: Path) -> None:
         assert c.get("/healthz").json()["status"] == "degraded"
         r = c.post("/api/ask", json={"question": "anything?"})
         assert r.status_code == 503 and "rag index" in r.json()["detail"]
+
+
+def parse_sse(text: str) -> list[tuple[str, dict]]:
+    events = []
+    for frame in text.strip().split("\n\n"):
+        lines = dict(line.split(": ", 1) for line in frame.splitlines())
+        events.append((lines["event"], json.loads(lines["data"])))
+    return events
+
+
+def test_stream_sends_tokens_then_the_answer(client: TestClient) -> None:
+    r = client.post("/api/ask/stream", json={"question": "What was the value of the USSM MoU?"})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+    events = parse_sse(r.text)
+    assert [k for k, _ in events[:-1]] == ["token"] * (len(events) - 1) and len(events) >= 2
+    kind, answer = events[-1]
+    assert kind == "answer" and answer["question"] == "What was the value of the USSM MoU?"
+    assert {"citations", "conflicts", "warnings", "backend"} <= set(answer)
+
+
+def test_stream_bad_input_is_422_before_streaming(client: TestClient) -> None:
+    r = client.post("/api/ask/stream", json={"question": "  "})
+    assert r.status_code == 422 and "empty" in r.json()["detail"]
+
+
+def test_backend_field_is_validated_and_used(client: TestClient) -> None:
+    r = client.post("/api/ask", json={"question": "USSM MoU value?", "backend": "extractive"})
+    assert r.status_code == 200 and r.json()["backend"] in {"extractive", "retrieval"}
+    r = client.post("/api/ask", json={"question": "USSM MoU value?", "backend": "gpt-9"})
+    assert r.status_code == 422 and "backend" in r.json()["detail"]
