@@ -161,7 +161,7 @@ class Pipeline:
         draft: str,
     ) -> None:
         """Verify the draft's citations, decide abstention, surface conflicting sources."""
-        declined = not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft)
+        declined = not draft.strip() or draft.strip() == ABSTAIN or bool(DONT_KNOW.search(draft))
         strong = bool(ranked) and ranked[0].score >= self.settings.quote_when_declined_score
         if declined and strong and result.backend != "extractive":
             # Small local models often decline when the question is paraphrased. A source
