@@ -26,7 +26,13 @@ index: $(STAMP)
 run: $(STAMP) index/current/manifest.json
 	$(BIN)/rag serve
 
-test: $(STAMP)
+# Browser tests drive Debian's Chromium (never a downloaded browser).
+/usr/bin/chromium:
+	command -v apt-get >/dev/null || { echo "install chromium (Debian package) for the browser tests"; exit 1; }
+	if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium chromium-driver || { apt-get update -q && apt-get install -y -q chromium chromium-driver; }; \
+	else sudo apt-get install -y -q chromium chromium-driver || { sudo apt-get update -q && sudo apt-get install -y -q chromium chromium-driver; }; fi
+
+test: $(STAMP) /usr/bin/chromium
 	$(BIN)/pytest
 
 lint: $(STAMP)

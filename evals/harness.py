@@ -81,6 +81,7 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "correct": m.answer_correct(item, result),
         "retrieval_hit": m.retrieval_hit(item, result) if item["sources"] else None,
         "rr": m.reciprocal_rank(item, result) if item["sources"] else None,
+        "source_recall": m.source_recall(item, result) if item["sources"] else None,
         "citation_ok": m.citation_correct(item, result),
         "citations_good": good,
         "citations_total": total,
@@ -96,35 +97,52 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
     with_sources = [r for r in rows if r["retrieval_hit"] is not None]
     lat = sorted(r["latency_ms"] for r in rows)
-    cites_total = sum(r["citations_total"] for r in answerable)
     return {
         "n": len(rows),
         "accuracy": m.share([r["correct"] for r in rows]),
         "answerable_accuracy": m.share([r["correct"] for r in answerable]),
         "per_kind": {
-            k: {"n": len(rs), "accuracy": m.share([r["correct"] for r in rs])}
+            k: {
+                "n": len(rs),
+                "accuracy": m.share([r["correct"] for r in rs]),
+                "citation_precision": _precision(rs),
+            }
             for k in KINDS
             if (rs := [r for r in rows if r["kind"] == k])
         },
         "retrieval_hit_at_k": m.share([r["retrieval_hit"] for r in with_sources]),
-        "retrieval_mrr": round(statistics.fmean(r["rr"] for r in with_sources), 4)
-        if with_sources
-        else None,
+        "retrieval_mrr": _mean([r["rr"] for r in with_sources]),
+        "source_recall": _mean([r["source_recall"] for r in with_sources]),
         "citation_correct": m.share([r["citation_ok"] for r in answerable]),
-        "citation_precision": round(sum(r["citations_good"] for r in answerable) / cites_total, 4)
-        if cites_total
-        else None,
+        "citation_precision": _precision(answerable),
         "abstention_accuracy": m.share([r["abstained"] for r in unanswerable]),
         "false_abstention_rate": m.share([r["abstained"] for r in answerable]),
         "conflicts_surfaced": m.share(
             [r["conflict_ok"] for r in rows if r["conflict_ok"] is not None]
         ),
-        "latency_ms": {
-            "p50": round(statistics.median(lat), 1) if lat else None,
-            "p90": round(lat[min(len(lat) - 1, int(0.9 * len(lat)))], 1) if lat else None,
+        "latency_ms": _percentiles(lat),
+        "latency_ms_by_backend": {
+            b: _percentiles(sorted(r["latency_ms"] for r in rows if r["backend"] == b))
+            for b in sorted({r["backend"] for r in rows})
         },
         "rows": rows,
     }
+
+
+def _precision(rows: list[dict[str, Any]]) -> float | None:
+    total = sum(r["citations_total"] for r in rows)
+    return round(sum(r["citations_good"] for r in rows) / total, 4) if total else None
+
+
+def _mean(values: list[float]) -> float | None:
+    return round(statistics.fmean(values), 4) if values else None
+
+
+def _percentiles(ordered: list[float]) -> dict[str, float | None]:
+    if not ordered:
+        return {"p50": None, "p90": None}
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+    return {"p50": round(statistics.median(ordered), 1), "p90": round(p90, 1)}
 
 
 def format_report(report: dict[str, Any]) -> str:
@@ -139,6 +157,7 @@ def format_report(report: dict[str, Any]) -> str:
         f"answerable accuracy     {pct(report['answerable_accuracy'])}",
         f"retrieval hit@k         {pct(report['retrieval_hit_at_k'])}",
         f"retrieval MRR           {report['retrieval_mrr']}",
+        f"gold source recall      {pct(report['source_recall'])}",
         f"citation correctness    {pct(report['citation_correct'])}",
         f"citation precision      {pct(report['citation_precision'])}",
         f"abstention accuracy     {pct(report['abstention_accuracy'])}",

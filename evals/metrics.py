@@ -70,6 +70,13 @@ def reciprocal_rank(item: dict[str, Any], result: dict[str, Any]) -> float:
     return 0.0
 
 
+def source_recall(item: dict[str, Any], result: dict[str, Any]) -> float:
+    """Share of the gold source documents that appear among the retrieved passages."""
+    retrieved = [r["doc_id"] for r in result.get("retrieved", [])]
+    found = [s for s in item["sources"] if any(d.startswith(s) for d in retrieved)]
+    return len(found) / len(item["sources"]) if item["sources"] else 0.0
+
+
 def citation_correct(item: dict[str, Any], result: dict[str, Any]) -> bool:
     """At least one verified citation points into a gold source."""
     return any(

@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         "--gold", type=Path, default=None, help="JSONL gold file (default: evals/gold.jsonl)"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
+    p.add_argument("--out", type=Path, default=None, help="write report.md/.json/.png here")
+    p.add_argument("--compare", type=Path, default=None, help="an earlier report.json to diff")
     p.add_argument(
         "--backend", choices=ORDER, default=None, help="answer backend (default: RAG_LLM_BACKEND)"
     )
@@ -88,13 +90,26 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
+    from evals import report as reports
     from evals.harness import DEFAULT_GOLD, format_report, load_gold, run_eval
+    from rag.errors import InvalidInputError
     from rag.pipeline import Pipeline
 
     gold = load_gold(args.gold or DEFAULT_GOLD)
+    old = None
+    if args.compare:
+        try:
+            old = json.loads(args.compare.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError(f"cannot read {args.compare}: {exc}") from exc
     pipeline = Pipeline.load(settings)
     report = run_eval(lambda q: pipeline.answer(q, backend=args.backend), gold, progress=_progress)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
+    if args.out:
+        for path in reports.write(report, args.out, f"Eval report ({args.backend or 'default'})"):
+            print(f"wrote {path}", file=sys.stderr)
+    if old is not None:
+        print(reports.format_compare(reports.compare(old, report), old, report))
     return 0
 
 

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     llm_api_key: SecretStr = SecretStr("")
     llm_timeout_s: float = Field(default=60.0, gt=0, le=600)
 
+    # Where user feedback (thumbs up/down) is stored as JSON lines.
+    data_dir: Path = Path("data")
+
     # Web server
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

@@ -18,6 +18,7 @@ from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt,
 from rag.generators.extractive import ExtractiveGenerator, Scored
 from rag.ingest import load_documents
 from rag.retrieve import Retriever
+from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
 from rag.text import terms
 from rag.types import Answer, Citation, Document, Passage
@@ -40,6 +41,25 @@ def build_index(
         "sources": [str(p) for p in (paths or settings.sources)],
     }
     return write_store(settings.index_dir, docs, chunks, vectors, manifest)
+
+
+MAX_TURNS = 20
+
+
+def validate_history(history: Sequence[dict[str, str]] | None) -> list[dict[str, str]]:
+    """Prior turns as [{"role": "user"|"assistant", "content": str}], checked."""
+    turns = list(history or [])
+    if len(turns) > MAX_TURNS:
+        raise InvalidInputError(f"history has {len(turns)} turns; the limit is {MAX_TURNS}")
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, dict) or turn.get("role") not in {"user", "assistant"}:
+            raise InvalidInputError(f"history[{i}] needs a role of 'user' or 'assistant'")
+        if (
+            not isinstance(turn.get("content"), str)
+            or len(turn["content"]) > 4 * MAX_QUESTION_CHARS
+        ):
+            raise InvalidInputError(f"history[{i}].content must be text of at most 8000 chars")
+    return turns
 
 
 def validate_question(question: str, k: int | None, backend: str | None = None) -> str:
@@ -97,22 +117,35 @@ class Pipeline:
             for i, h in enumerate(hits)
         ]
 
-    def answer(self, question: str, k: int | None = None, backend: str | None = None) -> Answer:
+    def answer(
+        self,
+        question: str,
+        k: int | None = None,
+        backend: str | None = None,
+        history: Sequence[dict[str, str]] | None = None,
+    ) -> Answer:
         """Retrieve, generate, verify citations; abstain when the evidence is weak."""
-        for kind, value in self.stream(question, k, backend):
+        for kind, value in self.stream(question, k, backend, history):
             if kind == "answer":
                 return value
         raise AssertionError("stream ended without an answer")  # pragma: no cover
 
     def stream(
-        self, question: str, k: int | None = None, backend: str | None = None
+        self,
+        question: str,
+        k: int | None = None,
+        backend: str | None = None,
+        history: Sequence[dict[str, str]] | None = None,
     ) -> Iterator[Event]:
         """("token", text) events as the backend writes, then one ("answer", Answer)."""
-        question = validate_question(question, k, backend)
+        asked = validate_question(question, k, backend)
+        question = standalone(asked, validate_history(history))
         t0 = time.perf_counter()
         passages = self.passages(question, k or self.settings.top_k)
         t1 = time.perf_counter()
-        result = Answer(question=question, answer=ABSTAIN, abstained=True)
+        result = Answer(question=asked, answer=ABSTAIN, abstained=True)
+        if question != asked:
+            result.rewritten_question = question
         result.retrieved = [
             {
                 "n": p.n,

@@ -64,6 +64,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     retrieved: list[dict[str, Any]] = field(default_factory=list)
+    rewritten_question: str | None = None  # what was searched, when a follow-up was rewritten
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the documented contract order."""

@@ -26,6 +26,7 @@ def hash_settings(index_dir: Path, **overrides: object) -> Settings:
         "sources": [SEEDS],
         "min_answer_score": HASH_MIN_ANSWER_SCORE,
         "llm_backend": "extractive",
+        "data_dir": index_dir / "data",
         **overrides,
     }
     return Settings(**values)

@@ -13,13 +13,16 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from pydantic import BaseModel, Field
 
+from rag import feedback
 from rag.config import Settings
 from rag.errors import RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline
+from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -34,12 +37,30 @@ def with_citation_links(text: str) -> Markup:
 TEMPLATES.env.filters["cited"] = with_citation_links
 
 
+class Turn(BaseModel):
+    """One earlier turn of the conversation."""
+
+    role: Literal["user", "assistant"]
+    content: str = Field(max_length=8000)
+
+
 class AskIn(BaseModel):
     """Body of POST /api/ask."""
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
     k: int | None = Field(default=None, ge=1, le=MAX_K)
     backend: Literal["local", "hosted", "extractive"] | None = None
+    history: list[Turn] = Field(default_factory=list, max_length=20)
+
+
+class FeedbackIn(BaseModel):
+    """Body of POST /api/feedback."""
+
+    rating: Literal["up", "down"]
+    question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
+    answer: str = Field(max_length=20000)
+    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    comment: str = Field(default="", max_length=2000)
 
 
 def get_pipeline(request: Request) -> Pipeline:
@@ -67,6 +88,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         yield
 
     app = FastAPI(title="Minerals RAG", version="0.1.0", lifespan=lifespan)
+    app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
     app.state.pipeline, app.state.load_error = pipeline, None
     _register_errors(app)
 
@@ -82,12 +104,14 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
     @app.post("/api/ask", response_model=AnswerOut)
     def ask(body: AskIn, pipeline: PipelineDep) -> dict[str, Any]:
-        return pipeline.answer(body.question, body.k, body.backend).to_dict()
+        history = [t.model_dump() for t in body.history]
+        return pipeline.answer(body.question, body.k, body.backend, history).to_dict()
 
     @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}})
     def ask_stream(body: AskIn, pipeline: PipelineDep) -> StreamingResponse:
         """Server-sent events: `token` events as the answer is written, then one `answer`."""
-        events = pipeline.stream(body.question, body.k, body.backend)
+        history = [t.model_dump() for t in body.history]
+        events = pipeline.stream(body.question, body.k, body.backend, history)
         first = next(events)  # bad input raises here, before the 200 goes out
         return StreamingResponse(
             sse(itertools.chain([first], events)), media_type="text/event-stream"
@@ -104,6 +128,34 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     def document(doc_id: str, pipeline: PipelineDep) -> dict[str, Any]:
         d = pipeline.document(doc_id)
         return {"doc_id": d.doc_id, "title": d.title, "text": d.text}
+
+    @app.post("/api/feedback", status_code=201)
+    def add_feedback(body: FeedbackIn, request: Request) -> dict[str, Any]:
+        return feedback.record(settings.data_dir, body.model_dump())
+
+    @app.get("/api/feedback")
+    def list_feedback() -> list[dict[str, Any]]:
+        return feedback.entries(settings.data_dir)
+
+    @app.get("/documents", response_class=HTMLResponse)
+    def documents_page(request: Request, pipeline: PipelineDep) -> HTMLResponse:
+        docs = [
+            {"doc_id": d.doc_id, "title": d.title, "n_chars": len(d.text)}
+            for d in pipeline.documents.values()
+        ]
+        return TEMPLATES.TemplateResponse(request, "documents.html", {"documents": docs})
+
+    @app.get("/documents/{doc_id}", response_class=HTMLResponse)
+    def document_page(
+        request: Request, doc_id: str, pipeline: PipelineDep, start: int = -1, end: int = -1
+    ) -> HTMLResponse:
+        d = pipeline.document(doc_id)
+        ok = 0 <= start < end <= len(d.text)
+        parts = (d.text[:start], d.text[start:end], d.text[end:]) if ok else (d.text, "", "")
+        context = {"doc": d, "before": parts[0], "mark": parts[1], "after": parts[2]}
+        return TEMPLATES.TemplateResponse(request, "document.html", context)
+
+    app.include_router(openai_router)
 
     @app.get("/", response_class=HTMLResponse)
     def page(request: Request, pipeline: PipelineDep, q: str = "") -> HTMLResponse:

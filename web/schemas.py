@@ -29,6 +29,7 @@ class AnswerOut(BaseModel):
     timings_ms: dict[str, float]
     warnings: list[str]
     retrieved: list[dict[str, Any]]
+    rewritten_question: str | None = None
 
 
 class DocumentSummary(BaseModel):

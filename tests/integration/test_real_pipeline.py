@@ -2,8 +2,6 @@
 
 import pytest
 
-from evals.harness import DEFAULT_GOLD, load_gold, run_eval
-from rag.config import Settings
 from rag.pipeline import Pipeline
 from tests.rag.test_pipeline import assert_contract
 
@@ -33,15 +31,6 @@ def test_ussm_mou_value_is_500_million_with_exact_quote(real_pipeline: Pipeline)
 def test_off_corpus_question_abstains(real_pipeline: Pipeline) -> None:
     answer = real_pipeline.answer("Who won the 2022 FIFA World Cup?")
     assert answer.abstained and not answer.citations
-
-
-def test_gold_set_metrics_hold(real_pipeline: Pipeline, real_settings: Settings) -> None:
-    report = run_eval(real_pipeline, load_gold(DEFAULT_GOLD))
-    # Floors from the measured extractive run (see README); they catch real regressions.
-    assert report["retrieval_hit_at_k"] >= 0.95, report["retrieval_hit_at_k"]
-    assert report["answerable_accuracy"] >= 0.55, report["answerable_accuracy"]
-    assert report["abstention_accuracy"] >= 0.6, report["abstention_accuracy"]
-    assert report["citation_precision"] >= 0.8, report["citation_precision"]
 
 
 def test_conflicting_estimates_are_shown_side_by_side(real_pipeline: Pipeline) -> None:

@@ -2,58 +2,27 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
 from rag.config import Settings
+from tests.servers import rag_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(real_settings: Settings) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "RAG_INDEX_DIR": str(real_settings.index_dir), "RAG_EMBEDDER": "minilm"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                pytest.fail(f"server exited early:\n{out}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["status"] == "ok":
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.3)
-        else:
-            pytest.fail("server did not become healthy in 90 s")
+    env = {
+        "RAG_INDEX_DIR": str(real_settings.index_dir),
+        "RAG_EMBEDDER": "minilm",
+        "RAG_LLM_BACKEND": "extractive",
+        "RAG_DATA_DIR": str(real_settings.index_dir / "data"),
+    }
+    with rag_server(env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_ask_over_http(server: str) -> None:
@@ -77,3 +46,24 @@ def test_bad_input_over_http(server: str) -> None:
 def test_page_over_http(server: str) -> None:
     html = httpx.get(server, params={"q": "What was the value of the USSM MoU?"}, timeout=60).text
     assert '<a class="cite" href="#cite-1">[1]</a>' in html and "500 million" in html
+
+
+def test_openai_client_gets_a_cited_answer(server: str) -> None:
+    from openai import OpenAI
+
+    client = OpenAI(base_url=f"{server}/v1", api_key="unused", max_retries=0)
+    assert [m.id for m in client.models.list()] == ["minerals-rag"]
+    done = client.chat.completions.create(
+        model="minerals-rag",
+        messages=[{"role": "user", "content": "What was the value of the USSM MoU?"}],
+    )
+    text = done.choices[0].message.content or ""
+    assert "$500 million" in text and "[1]" in text
+    assert done.model_extra and done.model_extra["citations"][0]["verified"]
+    stream = client.chat.completions.create(
+        model="minerals-rag",
+        messages=[{"role": "user", "content": "What was the value of the USSM MoU?"}],
+        stream=True,
+    )
+    streamed = "".join(chunk.choices[0].delta.content or "" for chunk in stream)
+    assert "$500 million" in streamed and "[1]" in streamed

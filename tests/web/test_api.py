@@ -117,3 +117,115 @@ def test_backend_field_is_validated_and_used(client: TestClient) -> None:
     assert r.status_code == 200 and r.json()["backend"] in {"extractive", "retrieval"}
     r = client.post("/api/ask", json={"question": "USSM MoU value?", "backend": "gpt-9"})
     assert r.status_code == 422 and "backend" in r.json()["detail"]
+
+
+def test_follow_up_is_rewritten_and_returned(client: TestClient) -> None:
+    history = [
+        {"role": "user", "content": "What was the value of the USSM MoU?"},
+        {"role": "assistant", "content": "$500 million [1]."},
+    ]
+    r = client.post("/api/ask", json={"question": "And who attended?", "history": history})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["question"] == "And who attended?"
+    assert body["rewritten_question"] == "Who attended (about: value USSM MoU)?"
+    r = client.post("/api/ask", json={"question": "Who is the CEO of USSM?", "history": history})
+    assert r.json()["rewritten_question"] is None
+
+
+@pytest.mark.parametrize(
+    "history",
+    [
+        [{"role": "robot", "content": "x"}],
+        [{"role": "user"}],
+        [{"role": "user", "content": "x"}] * 21,
+        "not a list",
+    ],
+)
+def test_bad_history_is_422(client: TestClient, history: object) -> None:
+    r = client.post("/api/ask", json={"question": "And who attended?", "history": history})
+    assert r.status_code == 422 and "history" in r.json()["detail"]
+
+
+def test_feedback_round_trip(client: TestClient, hash_index: Settings) -> None:
+    entry = {
+        "rating": "down",
+        "question": "q?",
+        "answer": "a [1].",
+        "citations": [{"n": 1, "doc_id": "001"}],
+        "comment": "wrong figure",
+    }
+    r = client.post("/api/feedback", json=entry)
+    assert r.status_code == 201 and r.json()["at"]
+    listed = client.get("/api/feedback").json()
+    assert listed[-1]["rating"] == "down" and listed[-1]["comment"] == "wrong figure"
+    assert (hash_index.data_dir / "feedback.jsonl").exists()
+
+
+@pytest.mark.parametrize(
+    "entry",
+    [
+        {"rating": "meh", "question": "q?", "answer": "a"},
+        {"rating": "up", "question": "", "answer": "a"},
+        {"rating": "up", "answer": "a"},
+    ],
+)
+def test_bad_feedback_is_422(client: TestClient, entry: dict) -> None:
+    assert client.post("/api/feedback", json=entry).status_code == 422
+
+
+def test_documents_page_and_viewer_highlight(client: TestClient) -> None:
+    html = client.get("/documents").text
+    assert "/documents/001_4b721e759557e2e7" in html
+    doc = client.get("/api/documents/004_b9c658504fe4f554").json()
+    start = doc["text"].index("Stacy Hastie")
+    page = client.get(f"/documents/004_b9c658504fe4f554?start={start}&end={start + 12}").text
+    assert '<mark id="highlight">Stacy Hastie</mark>' in page
+    assert client.get("/documents/nope").status_code == 404
+    # Out-of-range offsets show the document without a highlight rather than failing.
+    assert "<mark" not in client.get("/documents/004_b9c658504fe4f554?start=5&end=999999").text
+
+
+def test_openai_models_and_completion(client: TestClient) -> None:
+    assert client.get("/v1/models").json()["data"][0]["id"] == "minerals-rag"
+    body = {
+        "model": "minerals-rag",
+        "messages": [
+            {"role": "system", "content": "be brief"},
+            {"role": "user", "content": "What was the value of the USSM MoU?"},
+        ],
+    }
+    r = client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 200
+    data = r.json()
+    assert data["object"] == "chat.completion"
+    content = data["choices"][0]["message"]["content"]
+    assert "[1]" in content and data["citations"][0]["n"] == 1
+
+
+def test_openai_streaming_completion(client: TestClient) -> None:
+    body = {
+        "messages": [{"role": "user", "content": "What was the value of the USSM MoU?"}],
+        "stream": True,
+    }
+    r = client.post("/v1/chat/completions", json=body)
+    frames = [f[6:] for f in r.text.strip().split("\n\n")]
+    assert frames[-1] == "[DONE]"
+    chunks = [json.loads(f) for f in frames[:-1]]
+    assert chunks[0]["choices"][0]["delta"]["role"] == "assistant"
+    assert chunks[-1]["choices"][0]["finish_reason"] == "stop" and chunks[-1]["citations"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"messages": []},
+        {"messages": [{"role": "assistant", "content": "hi"}]},
+        {"messages": [{"role": "user", "content": ""}]},
+        {"messages": [{"role": "wizard", "content": "hi"}]},
+        {"messages": [{"role": "user", "content": "   "}], "stream": True},
+    ],
+)
+def test_openai_bad_input_is_422(client: TestClient, body: dict) -> None:
+    r = client.post("/v1/chat/completions", json=body)
+    assert r.status_code == 422 and r.json()["detail"]

@@ -27,7 +27,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
 
 def test_empty_page_has_the_question_box(client: TestClient) -> None:
     html = client.get("/").text
-    assert '<input type="text" name="q"' in html and "<button" in html
+    assert 'name="q"' in html and "<button" in html and "/static/app.js" in html
 
 
 def test_answer_shows_links_and_quotes_escaped(client: TestClient) -> None:

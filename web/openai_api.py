@@ -1,0 +1,111 @@
+"""OpenAI-compatible chat completions over the pipeline, so OpenAI SDKs and chat UIs can use it."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel, Field
+
+from rag.errors import InvalidInputError
+from rag.pipeline import Pipeline
+from rag.types import Answer
+
+MODEL_ID = "minerals-rag"
+router = APIRouter(prefix="/v1", tags=["openai"])
+
+
+class ChatMessage(BaseModel):
+    role: Literal["system", "user", "assistant", "tool", "developer"]
+    content: str = Field(max_length=8000)
+
+
+class ChatRequest(BaseModel):
+    model: str = MODEL_ID
+    messages: list[ChatMessage] = Field(min_length=1, max_length=40)
+    stream: bool = False
+
+
+def _question_and_history(body: ChatRequest) -> tuple[str, list[dict[str, str]]]:
+    turns = [m for m in body.messages if m.role in ("user", "assistant")]
+    if not turns or turns[-1].role != "user":
+        raise InvalidInputError("messages must end with a user message")
+    history = [{"role": m.role, "content": m.content} for m in turns[:-1]][-20:]
+    return turns[-1].content, history
+
+
+def _completion(answer: Answer, cid: str) -> dict[str, Any]:
+    return {
+        "id": cid,
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": MODEL_ID,
+        "choices": [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": answer.answer},
+            }
+        ],
+        "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
+        "citations": [c.__dict__ for c in answer.citations],
+        "rag": answer.to_dict(),
+    }
+
+
+def _chunks(
+    pipeline: Pipeline, question: str, history: list[dict[str, str]], cid: str
+) -> Iterator[str]:
+    def frame(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
+        chunk = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": MODEL_ID,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+
+    yield frame({"role": "assistant", "content": ""})
+    for kind, value in pipeline.stream(question, history=history):
+        if kind == "answer":
+            # The verified answer (renumbered citations) is what counts: send it whole at the end
+            # so clients that keep only the final message get the checked text.
+            yield frame(
+                {"content": value.answer},
+                "stop",
+                citations=[c.__dict__ for c in value.citations],
+                rag=value.to_dict(),
+            )
+    yield "data: [DONE]\n\n"
+
+
+@router.get("/models")
+def models() -> dict[str, Any]:
+    return {
+        "object": "list",
+        "data": [{"id": MODEL_ID, "object": "model", "created": 0, "owned_by": "local"}],
+    }
+
+
+@router.post("/chat/completions", response_model=None)
+def chat_completions(body: ChatRequest, request: Request) -> dict[str, Any] | StreamingResponse:
+    from web.app import get_pipeline
+
+    pipeline = get_pipeline(request)
+    question, history = _question_and_history(body)
+    cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    if body.stream:
+        from rag.pipeline import validate_question
+
+        validate_question(question, None)
+        return StreamingResponse(
+            _chunks(pipeline, question, history, cid), media_type="text/event-stream"
+        )
+    return _completion(pipeline.answer(question, history=history), cid)
