@@ -26,7 +26,16 @@ class Settings(BaseSettings):
     embedder: Literal["minilm", "hash"] = "minilm"
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
 
-    # Retrieval and answering
+    # Retrieval: dense (MiniLM + FAISS), bm25, or both fused by weighted reciprocal rank.
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"
+    rrf_k: int = Field(default=60, ge=1, le=1000)
+    dense_weight: float = Field(default=1.0, ge=0)
+    bm25_weight: float = Field(default=1.0, ge=0)
+    candidates: int = Field(default=100, ge=1, le=2000)
+    title_in_chunks: bool = True  # prefix each chunk with its document title for both indexes
+    hnsw_min_vectors: int = Field(default=50_000, ge=1)  # at or above: HNSW instead of exact Flat
+
+    # Answering
     top_k: int = Field(default=5, ge=1, le=50)
     min_retrieval_score: float = 0.2
     min_answer_score: float = 0.37

@@ -17,6 +17,7 @@ from rag.errors import DocumentNotFoundError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator, Scored
 from rag.ingest import load_documents
+from rag.lexical import BM25Index
 from rag.retrieve import Retriever
 from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
@@ -27,20 +28,46 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 
 
+def chunk_text_for_index(title: str, text: str, with_title: bool) -> str:
+    """What gets embedded and BM25-indexed for a chunk: optionally its title, then its text."""
+    return f"{title[:200]}\n{text}" if with_title else text
+
+
 def build_index(
     settings: Settings, paths: Sequence[Path] | None = None, embedder: Embedder | None = None
 ) -> Path:
     """Ingest, chunk, embed and store `paths` (default: settings.sources); returns the build."""
     docs = load_documents(paths or settings.sources)
+    return index_documents(settings, docs, embedder, [str(p) for p in (paths or settings.sources)])
+
+
+def index_documents(
+    settings: Settings,
+    docs: list[Document],
+    embedder: Embedder | None = None,
+    sources: list[str] | None = None,
+) -> Path:
+    """Chunk, embed and BM25-index `docs` into a new build under settings.index_dir."""
     chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
+    titles = {d.doc_id: d.title for d in docs}
+    texts = [
+        chunk_text_for_index(titles[c.doc_id], c.text, settings.title_in_chunks) for c in chunks
+    ]
     embedder = embedder or make_embedder(settings)
-    vectors = embedder.embed([c.text for c in chunks], progress=True)
+    vectors = embedder.embed(texts, progress=True)
     manifest = {
         "embedding_model": embedder.name,
-        "chunking": {"size": settings.chunk_size, "overlap": settings.chunk_overlap},
-        "sources": [str(p) for p in (paths or settings.sources)],
+        "chunking": {
+            "size": settings.chunk_size,
+            "overlap": settings.chunk_overlap,
+            "title_in_chunks": settings.title_in_chunks,
+        },
+        "sources": sources or [],
     }
-    return write_store(settings.index_dir, docs, chunks, vectors, manifest)
+    lexical = BM25Index.build(texts)
+    return write_store(
+        settings.index_dir, docs, chunks, vectors, manifest, lexical, settings.hnsw_min_vectors
+    )
 
 
 MAX_TURNS = 20
@@ -86,7 +113,7 @@ class Pipeline:
     def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
         self.settings = settings
         self.store = store
-        self.retriever = Retriever(store, embedder)
+        self.retriever = Retriever(store, embedder, settings)
         self.extractive = ExtractiveGenerator(store.documents, embedder, settings.min_answer_score)
         self.backends = Backends(settings, store.documents, self.extractive)
 
@@ -113,7 +140,7 @@ class Pipeline:
         """Top-k hits as numbered passages with titles."""
         hits = self.retriever.search(question, k)
         return [
-            Passage(i + 1, h.chunk, self.documents[h.chunk.doc_id].title, h.score)
+            Passage(i + 1, h.chunk, self.documents[h.chunk.doc_id].title, h.score, h.cosine)
             for i, h in enumerate(hits)
         ]
 
@@ -156,7 +183,7 @@ class Pipeline:
             for p in passages
         ]
         first_token: float | None = None
-        if not passages or passages[0].score < self.settings.min_retrieval_score:
+        if not passages or max(p.cosine for p in passages) < self.settings.min_retrieval_score:
             result.backend = "retrieval"
             result.warnings.append("no passage is close enough to the question")
         else:

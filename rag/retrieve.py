@@ -1,21 +1,62 @@
-"""Query -> ranked Hits from the vector store."""
+"""Query -> ranked Hits: dense (FAISS), BM25, or both fused by weighted reciprocal rank."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+from rag.config import Settings
 from rag.embed import Embedder
+from rag.errors import IndexMismatchError
 from rag.store import Store
 from rag.types import Hit
 
 
-class Retriever:
-    """Dense top-k search over the store's normalised vectors (inner product = cosine)."""
+def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = 60) -> list[tuple[int, float]]:
+    """Weighted reciprocal-rank fusion: score(row) = sum of weight / (k + rank), rank from 1."""
+    fused: dict[int, float] = {}
+    for rows, weight in rankings:
+        for rank, row in enumerate(rows, start=1):
+            fused[row] = fused.get(row, 0.0) + weight / (k + rank)
+    return sorted(fused.items(), key=lambda item: (-item[1], item[0]))
 
-    def __init__(self, store: Store, embedder: Embedder) -> None:
+
+class Retriever:
+    """Top-k chunks for a query in the mode the settings name."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings | None = None) -> None:
         self.store = store
         self.embedder = embedder
+        self.settings = settings or Settings()
+        self.mode = self.settings.retrieval_mode
+        if self.mode != "dense" and store.lexical is None:
+            raise IndexMismatchError(
+                f"retrieval mode {self.mode!r} needs a BM25 index, and this index has none: "
+                "rebuild it with `rag index`"
+            )
 
     def search(self, query: str, k: int) -> list[Hit]:
-        """The `k` chunks most similar to `query`, best first."""
+        """The `k` best chunks, best first, each with its fused score and its cosine."""
         vector = self.embedder.embed([query])[0]
-        found = self.store.search(vector, k)
-        return [Hit(self.store.chunks[row], score, rank) for rank, (row, score) in enumerate(found)]
+        depth = max(k, self.settings.candidates)
+        if self.mode == "dense":
+            ranked = self.store.search(vector, k)
+        else:
+            assert self.store.lexical is not None
+            lexical = self.store.lexical.search(query, depth)
+            if self.mode == "bm25":
+                ranked = lexical[:k]
+            else:
+                dense = self.store.search(vector, depth)
+                ranked = rrf(
+                    [
+                        ([r for r, _ in dense], self.settings.dense_weight),
+                        ([r for r, _ in lexical], self.settings.bm25_weight),
+                    ],
+                    self.settings.rrf_k,
+                )[:k]
+        rows = [r for r, _ in ranked]
+        cosines = self.store.cosine(vector, rows)
+        return [
+            Hit(self.store.chunks[row], score, rank, cosine)
+            for rank, ((row, score), cosine) in enumerate(zip(ranked, cosines, strict=True))
+        ]

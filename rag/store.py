@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 
 from rag.errors import IndexMismatchError, IndexNotFoundError
+from rag.lexical import BM25Index
 from rag.types import Chunk, Document
 
 FORMAT_VERSION = 1
@@ -23,12 +24,20 @@ FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.faiss")
 
 @dataclass
 class Store:
-    """A loaded index: vectors, the chunk each row stands for, and the source documents."""
+    """A loaded index: vectors, BM25, the chunk each row stands for, and the source documents."""
 
     index: Any
     chunks: list[Chunk]
     documents: dict[str, Document]
     manifest: dict[str, Any]
+    lexical: BM25Index | None = None
+
+    def cosine(self, vector: np.ndarray, rows: list[int]) -> list[float]:
+        """Inner product of `vector` with the stored vectors of `rows`."""
+        if not rows:
+            return []
+        stored = np.stack([self.index.reconstruct(r) for r in rows])
+        return [float(x) for x in stored @ vector.astype(np.float32)]
 
     def search(self, vector: np.ndarray, k: int) -> list[tuple[int, float]]:
         """(row, inner-product score) of the `k` nearest rows, best first."""
@@ -43,12 +52,28 @@ def corpus_hashes(docs: list[Document]) -> dict[str, str]:
     return {d.doc_id: hashlib.sha256(d.text.encode()).hexdigest() for d in docs}
 
 
+def make_index(vectors: np.ndarray, hnsw_min_vectors: int) -> tuple[Any, str]:
+    """Exact Flat inner product for small corpora, HNSW (approximate) for large ones."""
+    dim = int(vectors.shape[1])
+    index: Any
+    if vectors.shape[0] >= hnsw_min_vectors:
+        index = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 200
+        kind = "IndexHNSWFlat"
+    else:
+        index, kind = faiss.IndexFlatIP(dim), "IndexFlatIP"
+    index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return index, kind
+
+
 def write_store(
     index_dir: Path,
     docs: list[Document],
     chunks: list[Chunk],
     vectors: np.ndarray,
     manifest: dict[str, Any],
+    lexical: BM25Index | None = None,
+    hnsw_min_vectors: int = 50_000,
 ) -> Path:
     """Write a complete build to a fresh folder, then atomically point `current` at it."""
     if vectors.shape[0] != len(chunks):
@@ -58,9 +83,10 @@ def write_store(
     tmp = build.with_name(build.name + ".tmp")
     tmp.mkdir()
     try:
-        index = faiss.IndexFlatIP(int(vectors.shape[1]))
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        index, kind = make_index(vectors, hnsw_min_vectors)
         faiss.write_index(index, str(tmp / "vectors.faiss"))
+        if lexical is not None:
+            lexical.save(tmp)
         _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
         _write_json(tmp / "documents.json", [asdict(d) for d in docs])
         full = {
@@ -69,7 +95,8 @@ def write_store(
             "dimension": int(vectors.shape[1]),
             "n_documents": len(docs),
             "n_chunks": len(chunks),
-            "index_type": "IndexFlatIP",
+            "index_type": kind,
+            "bm25": lexical is not None,
             "corpus": corpus_hashes(docs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         }
@@ -118,16 +145,26 @@ def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
             f"(dim {dim}): rebuild it with `rag index`"
         )
     try:
-        index = faiss.read_index(str(folder / "vectors.faiss"))
+        index: Any = faiss.read_index(str(folder / "vectors.faiss"))  # the concrete subclass
         chunks = [Chunk(**c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))]
         docs = [Document(**d) for d in json.loads((folder / "documents.json").read_text("utf-8"))]
     except Exception as exc:
         raise IndexMismatchError(
             f"index at {folder} is damaged ({exc}): rebuild with `rag index`"
         ) from exc
+    if manifest.get("index_type") == "IndexHNSWFlat":
+        index.hnsw.efSearch = 128  # recall vs speed; measured by bench/beir.py
+    lexical = None
+    if manifest.get("bm25"):
+        try:
+            lexical = BM25Index.load(folder)
+        except Exception as exc:
+            raise IndexMismatchError(
+                f"BM25 index at {folder} is damaged ({exc}): rebuild it"
+            ) from exc
     if index.ntotal != len(chunks) or index.d != dim:
         raise IndexMismatchError(
             f"index at {folder} holds {index.ntotal} vectors for {len(chunks)} chunks: "
             "rebuild it with `rag index`"
         )
-    return Store(index, chunks, {d.doc_id: d for d in docs}, manifest)
+    return Store(index, chunks, {d.doc_id: d for d in docs}, manifest, lexical)

@@ -34,6 +34,7 @@ class Hit:
     chunk: Chunk
     score: float
     rank: int
+    cosine: float = 0.0  # the embedder's similarity, whatever the ranking mode
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Passage:
     chunk: Chunk
     title: str
     score: float
+    cosine: float = 0.0
     excerpt: str = ""  # what an LLM is shown: the passage's most relevant sentences
 
     @property

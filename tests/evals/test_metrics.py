@@ -111,8 +111,8 @@ class FakePipeline:
 def test_harness_on_small_gold_file() -> None:
     report = run_eval(FakePipeline(), load_gold(DATA / "small_gold.jsonl"))
     assert report["n"] == 4
-    assert report["per_kind"]["factoid"] == {"n": 1, "accuracy": 1.0}
-    assert report["per_kind"]["multi"] == {"n": 1, "accuracy": 0.0}
+    assert report["per_kind"]["factoid"] == {"n": 1, "accuracy": 1.0, "citation_precision": 1.0}
+    assert report["per_kind"]["multi"]["accuracy"] == 0.0
     assert report["per_kind"]["conflict"]["accuracy"] == 1.0
     assert report["abstention_accuracy"] == 1.0
     assert report["false_abstention_rate"] == 0.0

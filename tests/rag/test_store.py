@@ -7,7 +7,7 @@ import pytest
 
 from rag.embed import HashEmbedder
 from rag.errors import IndexMismatchError, IndexNotFoundError
-from rag.pipeline import Pipeline, build_index
+from rag.pipeline import Pipeline, build_index, chunk_text_for_index
 from rag.store import load_store
 from tests.conftest import hash_settings
 
@@ -19,14 +19,16 @@ def test_round_trip_keeps_chunks_documents_and_vectors(tmp_path: Path) -> None:
     manifest = store.manifest
     assert manifest["embedding_model"] == "hash-v1"
     assert manifest["dimension"] == 256
-    assert manifest["chunking"] == {"size": 800, "overlap": 100}
+    assert manifest["chunking"] == {"size": 800, "overlap": 100, "title_in_chunks": True}
+    assert manifest["index_type"] == "IndexFlatIP" and manifest["bm25"] is True
     assert set(manifest["corpus"]) == set(store.documents)
     assert all(len(h) == 64 for h in manifest["corpus"].values())
     assert manifest["n_chunks"] == len(store.chunks) == store.index.ntotal
     assert settings.current_index.resolve() == build.resolve()
     # The stored vector of a chunk finds that chunk first.
     chunk = store.chunks[7]
-    vector = HashEmbedder().embed([chunk.text])[0]
+    title = store.documents[chunk.doc_id].title
+    vector = HashEmbedder().embed([chunk_text_for_index(title, chunk.text, True)])[0]
     assert store.search(vector, 1)[0][0] == 7
     for c in store.chunks:
         assert store.documents[c.doc_id].text[c.start : c.end] == c.text
@@ -85,3 +87,23 @@ def test_vector_count_must_match_chunks(tmp_path: Path) -> None:
 
     with pytest.raises(ValueError, match="vectors"):
         write_store(tmp_path, [], [], np.zeros((2, 4), dtype=np.float32), {})
+
+
+def test_large_corpora_get_an_hnsw_index(tmp_path: Path) -> None:
+    settings = hash_settings(tmp_path, hnsw_min_vectors=10)
+    build_index(settings)
+    store = load_store(settings.current_index, "hash-v1", 256)
+    assert store.manifest["index_type"] == "IndexHNSWFlat"
+    assert store.index.hnsw.efSearch == 128
+    chunk = store.chunks[3]
+    title = store.documents[chunk.doc_id].title
+    vector = HashEmbedder().embed([chunk_text_for_index(title, chunk.text, True)])[0]
+    assert store.search(vector, 1)[0][0] == 3
+
+
+def test_bm25_round_trip(hash_index) -> None:  # type: ignore[no-untyped-def]
+    store = load_store(hash_index.current_index, "hash-v1", 256)
+    assert store.lexical is not None
+    [(row, score)] = store.lexical.search("Stacy Hastie", 1)
+    assert "Stacy Hastie" in store.chunks[row].text and score > 0
+    assert store.lexical.search("qwxyzzy", 5) == []
