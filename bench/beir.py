@@ -116,7 +116,11 @@ def hnsw_recall(store: Store, settings: Settings, queries: dict[str, str], k: in
     q = make_embedder(settings).embed(list(queries.values()))
     _, exact = store.index.search(q, k)
     _, found = approx.search(q, k)
-    return float(np.mean([len(set(a) & set(b)) / k for a, b in zip(exact, found, strict=True)]))
+    shares = []
+    for a, b in zip(exact, found, strict=True):
+        truth = {int(r) for r in a if r >= 0}  # -1 pads a result shorter than k
+        shares.append(len(truth & {int(r) for r in b}) / max(len(truth), 1))
+    return float(np.mean(shares))
 
 
 def percentile(values: list[float], p: float) -> float:
