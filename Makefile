@@ -43,8 +43,10 @@ lint: $(STAMP)
 eval: $(STAMP) index/current/manifest.json
 	$(BIN)/rag eval
 
+BEIR ?= ../shared/bench/scifact
 bench: $(STAMP)
 	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/beir.py --data $(BEIR) --split train
 
 clean:
 	rm -rf $(VENV) index/current index/build-*

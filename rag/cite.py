@@ -23,6 +23,11 @@ _VIA = re.compile(
 _META = re.compile(
     r"^(?:this|that|it|these)\b.{0,30}\b(?:found|stated|mentioned)\b.{0,20}\.?$", re.I
 )
+_DANGLING = re.compile(
+    r"\b(?:was|were|is|are|be|been|in|of|to|at|by|for|from|with|on|the|a|an|and|or|worth|about"
+    r"|as|than|between|including|named|called)\s*[.!?:]?$",
+    re.I,
+)
 CLOSING = re.compile(r"[.!?][\"”’)]*$")
 
 
@@ -152,6 +157,11 @@ def _check_claim(
             out.warnings.append(f"citation [{n}] points to no passage: dropped")
     cited = [by_n[n] for n in dict.fromkeys(claim.markers) if n in by_n]
     if not terms(claim.text):  # "Also." or "In short:" states nothing to check or cite
+        return []
+    if _DANGLING.search(claim.text):
+        # "The value of the shipment was [1]." leaves the answer out: nothing to verify.
+        out.unsupported += 1
+        out.warnings.append(f"incomplete claim (no answer in it): {claim.text[:80]}")
         return []
     scored = [(best_span(claim.text, p, documents[p.chunk.doc_id], threshold), p) for p in cited]
     good = [(s, p) for s, p in scored if s[0] >= threshold]

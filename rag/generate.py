@@ -104,6 +104,10 @@ class Backends:
                 self._built[name] = exc
         return self._built[name]
 
+    def warm(self) -> None:
+        """Build the configured backend now (a server loads its model before the first question)."""
+        self.chain()
+
     def chain(self, first: str | None = None) -> FallbackChain:
         """The fallback chain starting at `first` (default: the configured backend)."""
         first = first or self.settings.llm_backend

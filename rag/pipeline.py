@@ -251,7 +251,10 @@ class Pipeline:
             result.warnings.append("no sentence of the draft answer is supported by the sources")
             return
         result.answer, result.citations = checked.text, checked.citations
-        if UNDISCLOSED.search(checked.text):
+        if UNDISCLOSED.search(checked.text) or any(
+            UNDISCLOSED.search(c.quote) for c in checked.citations if c.verified
+        ):
+            # The answer leans on a source that says the detail was never made public.
             result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
             return

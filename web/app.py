@@ -83,6 +83,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         if pipeline is None:
             try:
                 app.state.pipeline = Pipeline.load(settings)
+                app.state.pipeline.backends.warm()
             except RagError as exc:  # serve /healthz and clear 503s rather than crash
                 app.state.load_error = exc
         yield

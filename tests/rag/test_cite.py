@@ -77,3 +77,10 @@ def test_quotes_are_single_sentences() -> None:
     out = verify("It covers exploration and refining [1].", PASSAGES, DOCS, 0.5)
     [c] = out.citations
     assert (c.start, c.end) in sentence_spans(DOC_A.text)
+
+
+def test_incomplete_claim_is_not_verified() -> None:
+    out = verify("The MoU is worth [1]. USSM is based in [1].", PASSAGES, DOCS, 0.5)
+    assert out.supported == 0 and out.unsupported == 2
+    assert out.citations == []
+    assert all("incomplete claim" in w for w in out.warnings)
