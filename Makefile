@@ -45,7 +45,8 @@ eval: $(STAMP) index/current/manifest.json
 
 BEIR ?= ../shared/bench/scifact
 bench: $(STAMP)
-	$(BIN)/python bench/latency.py
+	$(BIN)/python bench/latency.py --backend extractive
+	$(BIN)/python bench/latency.py --backend local --limit 20 --repeat 1
 	$(BIN)/python bench/beir.py --data $(BEIR) --split train
 
 clean:

@@ -1,6 +1,6 @@
 """Index build time, answer latency and memory of the default pipeline on the seeds.
 
-Usage: python bench/latency.py [--sources seeds] [--repeat 3]
+Usage: python bench/latency.py [--sources seeds] [--backend extractive] [--limit N] [--repeat 3]
 Prints a table and, on the last line, one JSON object.
 """
 
@@ -23,10 +23,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sources", type=Path, default=Path("seeds"))
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--backend", default=None, help="local, hosted or extractive")
+    parser.add_argument("--limit", type=int, default=None, help="first N gold questions only")
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        settings = Settings(index_dir=Path(tmp), sources=[args.sources])
+        overrides = {"llm_backend": args.backend} if args.backend else {}
+        settings = Settings(index_dir=Path(tmp), sources=[args.sources], **overrides)
         t0 = time.perf_counter()
         build = build_index(settings)
         build_s = time.perf_counter() - t0
@@ -34,17 +37,22 @@ def main() -> None:
         t0 = time.perf_counter()
         pipeline = Pipeline.load(settings)
         load_s = time.perf_counter() - t0
-        questions = [g["question"] for g in load_gold(DEFAULT_GOLD)]
-        pipeline.answer(questions[0])  # warm-up
-        totals, retrieves = [], []
+        questions = [g["question"] for g in load_gold(DEFAULT_GOLD)][: args.limit]
+        pipeline.answer(questions[0])  # warm-up: loads the LLM, if any
+        totals, retrieves, firsts, backends = [], [], [], set()
         for _ in range(args.repeat):
             for q in questions:
                 a = pipeline.answer(q)
                 totals.append(a.timings_ms["total"])
                 retrieves.append(a.timings_ms["retrieve"])
+                if "first_token" in a.timings_ms:
+                    firsts.append(a.timings_ms["first_token"])
+                backends.add(a.backend)
 
     totals.sort()
+    firsts.sort()
     result = {
+        "backends": sorted(backends),
         "chunks": n_chunks,
         "index_build_s": round(build_s, 2),
         "pipeline_load_s": round(load_s, 2),
@@ -52,6 +60,8 @@ def main() -> None:
         "answer_ms_p50": round(statistics.median(totals), 1),
         "answer_ms_p99": round(totals[min(len(totals) - 1, int(0.99 * len(totals)))], 1),
         "retrieve_ms_p50": round(statistics.median(retrieves), 1),
+        "first_token_ms_p50": round(statistics.median(firsts), 1) if firsts else None,
+        "first_token_ms_p90": round(firsts[int(0.9 * len(firsts))], 1) if firsts else None,
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     for key, value in result.items():

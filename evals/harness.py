@@ -88,6 +88,7 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "conflict_ok": m.conflict_surfaced(item, result) if item.get("conflict") else None,
         "citations": [f"{c['doc_id']}:{c['start']}-{c['end']}" for c in result["citations"]],
         "latency_ms": result["timings_ms"].get("total", 0.0),
+        "first_token_ms": result["timings_ms"].get("first_token"),
     }
 
 
@@ -121,6 +122,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
             [r["conflict_ok"] for r in rows if r["conflict_ok"] is not None]
         ),
         "latency_ms": _percentiles(lat),
+        "first_token_ms": _percentiles(
+            sorted(r["first_token_ms"] for r in rows if r["first_token_ms"] is not None)
+        ),
         "latency_ms_by_backend": {
             b: _percentiles(sorted(r["latency_ms"] for r in rows if r["backend"] == b))
             for b in sorted({r["backend"] for r in rows})
