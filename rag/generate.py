@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.config import Settings
-from rag.types import Document, Passage
+from rag.types import Passage
 
 ABSTAIN = "The indexed sources don't say."
 # A sentence saying that a detail was never made public: quoting it is an honest abstention.
@@ -88,11 +88,8 @@ def default_backend() -> str:
 class Backends:
     """Builds each backend once per process, on first use; remembers one that failed to build."""
 
-    def __init__(
-        self, settings: Settings, documents: Mapping[str, Document], extractive: Generator
-    ):
+    def __init__(self, settings: Settings, extractive: Generator) -> None:
         self.settings = settings
-        self.documents = documents
         self._built: dict[str, Generator | Exception] = {"extractive": extractive}
 
     def get(self, name: str) -> Generator | Exception:

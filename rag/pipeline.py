@@ -115,7 +115,7 @@ class Pipeline:
         self.store = store
         self.retriever = Retriever(store, embedder, settings)
         self.extractive = ExtractiveGenerator(store.documents, embedder, settings.min_answer_score)
-        self.backends = Backends(settings, store.documents, self.extractive)
+        self.backends = Backends(settings, self.extractive)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Pipeline:

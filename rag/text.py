@@ -22,7 +22,6 @@ STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
-_NAME = re.compile(r"\b[A-Z][a-zA-Z]+(?:[ -][A-Z][a-zA-Z]+)*\b")
 _FOLD = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "—": " ", "–": " ", "\u00a0": " "})
 
 
@@ -53,13 +52,3 @@ def terms(text: str) -> list[str]:
 def numbers(text: str) -> set[str]:
     """Numbers in the text without thousands separators ('1,000' -> '1000')."""
     return {n.replace(",", "") for n in _NUMBER.findall(text)}
-
-
-def names(text: str) -> set[str]:
-    """Capitalised words that are not sentence-initial stopwords, lower-cased."""
-    found = set()
-    for m in _NAME.finditer(text):
-        for word in m.group().replace("-", " ").split():
-            if word.lower() not in STOPWORDS:
-                found.add(word.lower())
-    return found

@@ -131,7 +131,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         return {"doc_id": d.doc_id, "title": d.title, "text": d.text}
 
     @app.post("/api/feedback", status_code=201)
-    def add_feedback(body: FeedbackIn, request: Request) -> dict[str, Any]:
+    def add_feedback(body: FeedbackIn) -> dict[str, Any]:
         return feedback.record(settings.data_dir, body.model_dump())
 
     @app.get("/api/feedback")

@@ -83,6 +83,7 @@ class ExtractiveGenerator:
         self.idf = _idf(documents.values())
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
+        self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
 
     def overlap(self, question: str, sentence: str) -> float:
         """idf-weighted share of the question's terms found in the sentence."""
@@ -140,6 +141,17 @@ class ExtractiveGenerator:
 
     def rank(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         """Every distinct sentence of the passages, best answer candidate first."""
+        # The pipeline ranks once for conflicts and excerpts, then this backend answers from
+        # the same ranking: remember the last one rather than embed and score twice.
+        key = (question, tuple(p.chunk.chunk_id for p in passages))
+        last = self._last
+        if last is not None and last[0] == key:
+            return last[1]
+        ranked = self._rank(question, passages)
+        self._last = (key, ranked)
+        return ranked
+
+    def _rank(self, question: str, passages: Sequence[Passage]) -> list[Scored]:
         cands = self.candidates(passages)
         sims = self.similarities(question, [(d, s, e) for _, d, s, e, _ in cands])
         ranked = []
