@@ -23,10 +23,10 @@ def rrf(rankings: Sequence[tuple[Sequence[int], float]], k: int = 60) -> list[tu
 class Retriever:
     """Top-k chunks for a query in the mode the settings name."""
 
-    def __init__(self, store: Store, embedder: Embedder, settings: Settings | None = None) -> None:
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
         self.store = store
         self.embedder = embedder
-        self.settings = settings or Settings()
+        self.settings = settings
         self.mode = self.settings.retrieval_mode
         if self.mode != "dense" and store.lexical is None:
             raise IndexMismatchError(

@@ -8,9 +8,9 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -22,6 +22,7 @@ from rag import feedback
 from rag.config import Settings
 from rag.errors import RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline
+from web.deps import PipelineDep
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
 
@@ -61,17 +62,6 @@ class FeedbackIn(BaseModel):
     answer: str = Field(max_length=20000)
     citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
     comment: str = Field(default="", max_length=2000)
-
-
-def get_pipeline(request: Request) -> Pipeline:
-    """The pipeline loaded once by the lifespan (overridable in tests)."""
-    pipeline: Pipeline | None = request.app.state.pipeline
-    if pipeline is None:
-        raise request.app.state.load_error
-    return pipeline
-
-
-PipelineDep = Annotated[Pipeline, Depends(get_pipeline)]
 
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:

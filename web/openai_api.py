@@ -6,15 +6,17 @@ import json
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
 from rag.errors import InvalidInputError
-from rag.pipeline import Pipeline
+from rag.pipeline import Pipeline, validate_question
 from rag.types import Answer
+from web.deps import PipelineDep
 
 MODEL_ID = "minerals-rag"
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -53,7 +55,7 @@ def _completion(answer: Answer, cid: str) -> dict[str, Any]:
             }
         ],
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0},
-        "citations": [c.__dict__ for c in answer.citations],
+        "citations": [asdict(c) for c in answer.citations],
         "rag": answer.to_dict(),
     }
 
@@ -80,7 +82,7 @@ def _chunks(
             yield frame(
                 {"content": value.answer},
                 "stop",
-                citations=[c.__dict__ for c in value.citations],
+                citations=[asdict(c) for c in value.citations],
                 rag=value.to_dict(),
             )
     yield "data: [DONE]\n\n"
@@ -95,16 +97,13 @@ def models() -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(body: ChatRequest, request: Request) -> dict[str, Any] | StreamingResponse:
-    from web.app import get_pipeline
-
-    pipeline = get_pipeline(request)
+def chat_completions(
+    body: ChatRequest, pipeline: PipelineDep
+) -> dict[str, Any] | StreamingResponse:
     question, history = _question_and_history(body)
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     if body.stream:
-        from rag.pipeline import validate_question
-
-        validate_question(question, None)
+        validate_question(question, None)  # a bad question is a 422, not a broken stream
         return StreamingResponse(
             _chunks(pipeline, question, history, cid), media_type="text/event-stream"
         )
