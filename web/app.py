@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 import re
 from collections.abc import AsyncIterator, Iterator
@@ -21,7 +20,7 @@ from pydantic import BaseModel, Field
 from rag import feedback
 from rag.config import Settings
 from rag.errors import RagError
-from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline
+from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
 from web.deps import PipelineDep
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
@@ -102,11 +101,9 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     def ask_stream(body: AskIn, pipeline: PipelineDep) -> StreamingResponse:
         """Server-sent events: `token` events as the answer is written, then one `answer`."""
         history = [t.model_dump() for t in body.history]
+        validate_question(body.question, body.k, body.backend)  # a 422 before the 200 goes out
         events = pipeline.stream(body.question, body.k, body.backend, history)
-        first = next(events)  # bad input raises here, before the 200 goes out
-        return StreamingResponse(
-            sse(itertools.chain([first], events)), media_type="text/event-stream"
-        )
+        return StreamingResponse(sse(events), media_type="text/event-stream")
 
     @app.get("/api/documents", response_model=list[DocumentSummary])
     def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
