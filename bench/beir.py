@@ -65,6 +65,7 @@ def cached_store(docs: list[Document], settings: Settings, cache: Path) -> tuple
         json.dumps(
             [
                 settings.embedder,
+                settings.embed_runtime,
                 settings.chunk_size,
                 settings.chunk_overlap,
                 settings.title_in_chunks,
@@ -154,6 +155,7 @@ def main() -> None:
         "settings": {
             k: getattr(settings, k)
             for k in (
+                "embed_runtime",
                 "chunk_size",
                 "chunk_overlap",
                 "rrf_k",

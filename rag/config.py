@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     # Embedding: "minilm" (real model, offline) or "hash" (deterministic, for tests)
     embedder: Literal["minilm", "hash"] = "minilm"
     embed_batch_size: int = Field(default=32, ge=1, le=1024)
+    # MiniLM runtime: "torch" (sentence-transformers), "onnx" (same vectors, ~1.6x faster),
+    # "onnx-int8" (int8 weights, ~3x faster; nDCG measured in bench/beir.py).
+    embed_runtime: Literal["torch", "onnx", "onnx-int8"] = "onnx"
 
     # Retrieval: dense (MiniLM + FAISS), bm25, or both fused by weighted reciprocal rank.
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"

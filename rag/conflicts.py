@@ -23,7 +23,13 @@ _DATE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\b(?:{_MONTHS}
 _ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
 _ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
 _ASKS_DATE = re.compile(r"\b(when|what date|which date|which day)\b", re.I)
-_ASKS_WHICH = re.compile(r"\bwhich\s+(?:[A-Z]+\s+|[a-z]+\s+)?([a-z]{4,})\b", re.I)
+_ASKS_WHICH = re.compile(r"\bwhich\s+((?:[\w.-]+\s+){0,2}[\w-]+)", re.I)
+# Question nouns that ask for an organisation, and the last words an organisation's name ends with.
+_ORG_NOUNS = {"group", "organization", "organisation", "outfit", "militant", "militants"}
+_ORG_NAME = re.compile(
+    r"\b(?:[A-Z][\w’'-]+\s+){1,4}"
+    r"(?:Army|Brigade|Front|Group|Organization|Organisation|Party|Movement|Council|Force|Forces)\b"
+)
 
 
 @dataclass(frozen=True)
@@ -53,16 +59,39 @@ def _date(sentence: str) -> list[Value]:
     ]
 
 
+def _key(name: str) -> str:
+    return re.sub(r"^the\s+", "", name.strip().lower())
+
+
 def _named(noun: str) -> Any:
     # "the Biden administration" / "the Trump administration" for "Which administration ...?"
     pattern = re.compile(rf"\b((?:[A-Z][\w.’'-]+\s+){{1,3}}){noun}\b")
 
     def extract(sentence: str) -> list[Value]:
-        return [
-            Value(m.group().strip(), m.group(1).strip().lower()) for m in pattern.finditer(sentence)
-        ]
+        return [Value(m.group().strip(), _key(m.group(1))) for m in pattern.finditer(sentence)]
 
     return extract
+
+
+def _organisation(question: str) -> Any:
+    asked = {w.lower() for w in re.findall(r"[\w-]+", question)}
+
+    def extract(sentence: str) -> list[Value]:
+        # A name made only of the question's own words ("the Baloch Army") is no answer.
+        names = [re.sub(r"^The\s+", "", m.group()) for m in _ORG_NAME.finditer(sentence)]
+        return [Value(n, _key(n)) for n in names if not {w.lower() for w in n.split()} <= asked]
+
+    return extract
+
+
+def _which(question: str, phrase: str) -> Any:
+    """`Which X ...?`: names of the asked noun ("the Biden administration"), or organisations."""
+    words = phrase.split()
+    if _ORG_NOUNS & {w.lower() for w in words}:
+        return _organisation(question)
+    # The noun is the first common (lower-case) word: "which US administration", "which senator".
+    noun = next((w for w in words if w.isalpha() and w.islower() and len(w) >= 4), None)
+    return _named(noun) if noun else None
 
 
 def extractor_for(question: str) -> Any:
@@ -75,7 +104,7 @@ def extractor_for(question: str) -> Any:
         return _percent
     which = _ASKS_WHICH.search(question)
     if which:
-        return _named(which.group(1).lower())
+        return _which(question, which.group(1))
     return None
 
 
