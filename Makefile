@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py --backend extractive
 	$(BIN)/python bench/latency.py --backend local --limit 20 --repeat 1
 	$(BIN)/python bench/beir.py --data $(BEIR) --split train
+	$(BIN)/python bench/throughput.py --data $(BEIR) --steps
 
 clean:
 	rm -rf $(VENV) index/current index/build-*
