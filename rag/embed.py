@@ -77,6 +77,8 @@ def _load_sentence_transformer(path: str) -> Any:
 
 @lru_cache(maxsize=2)
 def _load_onnx(model_dir: str, cache_dir: str, int8: bool) -> Any:
+    os.environ["HF_HUB_OFFLINE"] = "1"  # the one-time export loads the weights with transformers
+    os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from rag.embed_onnx import OnnxEncoder
 
     return OnnxEncoder(Path(model_dir), Path(cache_dir), int8=int8)
