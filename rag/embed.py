@@ -110,7 +110,7 @@ class MiniLMEmbedder:
         if runtime == "torch":
             self.model = _load_sentence_transformer(model_dir)
         else:
-            cache = cache_dir or Path.home() / ".cache" / "rag-minerals"
+            cache = cache_dir or Settings.model_fields["model_cache_dir"].default
             self.model = _load_onnx(model_dir, str(cache), runtime == "onnx-int8")
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
@@ -125,7 +125,6 @@ class MiniLMEmbedder:
             vectors = self.model.encode(
                 texts,
                 batch_size=self.batch_size,
-                normalize_embeddings=True,
                 convert_to_numpy=True,
                 show_progress_bar=progress and len(texts) > 256,
             )

@@ -23,12 +23,13 @@ _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def _fingerprint(model_dir: Path) -> str:
-    """Short hash of the weights, so an upgraded model package gets a fresh export."""
-    digest = hashlib.sha256()
-    with (model_dir / "model.safetensors").open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()[:16]
+    """Short key of the weights file, so a reinstalled model package gets a fresh export.
+
+    Size and modification time, not a hash of the contents: every process start pays for it.
+    """
+    stat = (model_dir / "model.safetensors").stat()
+    key = f"{model_dir.resolve()}\0{stat.st_size}\0{stat.st_mtime_ns}"
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
 def _export_fp32(model_dir: Path, target: Path) -> None:
@@ -120,7 +121,7 @@ class OnnxEncoder:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
-        """Mean-pooled, L2-normalised vectors; batches of similar length to cut padding."""
+        """Mean-pooled token vectors (not normalised); batches of similar length cut padding."""
         encodings = self.tokenizer.encode_batch(texts)
         lengths = np.array([len(e.ids) for e in encodings])
         order = np.argsort(-lengths, kind="stable")
@@ -135,6 +136,5 @@ class OnnxEncoder:
                 mask[r, : lengths[i]] = 1
             feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
             hidden = self.session.run(None, feed)[0]
-            pooled = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+            out[rows] = (hidden * mask[..., None]).sum(axis=1) / mask.sum(axis=1, keepdims=True)
         return out
