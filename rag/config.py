@@ -41,6 +41,8 @@ class Settings(BaseSettings):
     # Answering
     top_k: int = Field(default=5, ge=1, le=50)
     min_retrieval_score: float = 0.2
+    # Documents outside the top k whose best passage is checked for a disagreeing value.
+    conflict_probe_docs: int = Field(default=3, ge=0, le=20)
     min_answer_score: float = 0.37
     min_sentence_support: float = 0.5
     # When an LLM declines but a retrieved sentence scores at least this, quote that sentence.

@@ -8,10 +8,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from rag.asks import lacking
 from rag.chunk import chunk_documents
 from rag.cite import parse_claims, verify
 from rag.config import Settings
-from rag.conflicts import find_conflicts
+from rag.conflicts import extractor_for, find_conflicts
 from rag.embed import Embedder, make_embedder
 from rag.errors import DocumentNotFoundError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt, Backends
@@ -138,11 +139,19 @@ class Pipeline:
 
     def passages(self, question: str, k: int) -> list[Passage]:
         """Top-k hits as numbered passages with titles."""
-        hits = self.retriever.search(question, k)
-        return [
+        return self.passages_wide(question, k, 0)[0]
+
+    def passages_wide(
+        self, question: str, k: int, others: int
+    ) -> tuple[list[Passage], list[Passage]]:
+        """Top-k passages, then the best passage of up to `others` further documents
+        (numbered on from k + 1) where a disagreeing source may show up."""
+        top, extra = self.retriever.search_wide(question, k, others)
+        passages = [
             Passage(i + 1, h.chunk, self.documents[h.chunk.doc_id].title, h.score, h.cosine)
-            for i, h in enumerate(hits)
+            for i, h in enumerate(top + extra)
         ]
+        return passages[: len(top)], passages[len(top) :]
 
     def answer(
         self,
@@ -168,7 +177,10 @@ class Pipeline:
         asked = validate_question(question, k, backend)
         question = standalone(asked, validate_history(history))
         t0 = time.perf_counter()
-        passages = self.passages(question, k or self.settings.top_k)
+        # A question asking for a value (amount, date, named thing) also reads the best passage
+        # of a few more documents: a source that disagrees is often ranked just below the top k.
+        others = self.settings.conflict_probe_docs if extractor_for(question) else 0
+        passages, probes = self.passages_wide(question, k or self.settings.top_k, others)
         t1 = time.perf_counter()
         result = Answer(question=asked, answer=ABSTAIN, abstained=True)
         if question != asked:
@@ -201,7 +213,7 @@ class Pipeline:
                 yield ("token", piece)
             result.backend = attempt.backend
             result.warnings.extend(attempt.warnings)
-            self._finish(result, question, passages, ranked, "".join(pieces))
+            self._finish(result, question, passages, ranked, "".join(pieces), probes)
         t2 = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((t1 - t0) * 1000, 2),
@@ -219,6 +231,7 @@ class Pipeline:
         passages: list[Passage],
         ranked: list[Scored],
         draft: str,
+        probes: Sequence[Passage] = (),
     ) -> None:
         """Verify the draft's citations, decide abstention, surface conflicting sources."""
         declined = not draft.strip() or draft.strip() == ABSTAIN or bool(DONT_KNOW.search(draft))
@@ -258,12 +271,23 @@ class Pipeline:
             result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
             return
+        missing = lacking(question, checked.text)
+        if missing:
+            # "How many jobs?" answered with the deal's dollar value: the sources lack the fact.
+            result.warnings.append(f"the question asks for {missing} and the answer gives none")
+            result.answer, result.citations = ABSTAIN, []
+            return
         result.abstained = False
+        if probes:
+            ranked = sorted(
+                [*ranked, *self.extractive.rank(question, probes)], key=lambda r: -r.score
+            )
+        everything = [*passages, *probes]
         # Titles come from the passages: no per-question walk over every document.
         result.conflicts = find_conflicts(
-            question, ranked, self.settings.min_answer_score, passages
+            question, ranked, self.settings.min_answer_score, everything
         )
-        chunk_ids = {p.n: p.chunk.chunk_id for p in passages}
+        chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)
 

@@ -36,27 +36,45 @@ class Retriever:
 
     def search(self, query: str, k: int) -> list[Hit]:
         """The `k` best chunks, best first, each with its fused score and its cosine."""
+        return self.search_wide(query, k, 0)[0]
+
+    def search_wide(self, query: str, k: int, others: int) -> tuple[list[Hit], list[Hit]]:
+        """The `k` best chunks, and the best chunk of up to `others` documents absent from them.
+
+        The second list is where a source that disagrees with the top documents shows up: a
+        conflict check reads it, a generator does not.
+        """
         vector = self.embedder.embed([query])[0]
-        depth = max(k, self.settings.candidates)
+        depth = max(k, self.settings.candidates) if others else k
         if self.mode == "dense":
-            ranked = self.store.search(vector, k)
+            ranked = self.store.search(vector, depth)
         else:
             assert self.store.lexical is not None
-            lexical = self.store.lexical.search(query, depth)
+            lexical = self.store.lexical.search(query, max(depth, self.settings.candidates))
             if self.mode == "bm25":
-                ranked = lexical[:k]
+                ranked = lexical[:depth]
             else:
-                dense = self.store.search(vector, depth)
+                dense = self.store.search(vector, max(depth, self.settings.candidates))
                 ranked = rrf(
                     [
                         ([r for r, _ in dense], self.settings.dense_weight),
                         ([r for r, _ in lexical], self.settings.bm25_weight),
                     ],
                     self.settings.rrf_k,
-                )[:k]
-        rows = [r for r, _ in ranked]
-        cosines = self.store.cosine(vector, rows)
-        return [
+                )[:depth]
+        top = ranked[:k]
+        seen = {self.store.chunks[row].doc_id for row, _ in top}
+        extra: list[tuple[int, float]] = []
+        for row, score in ranked[k:]:
+            if len(extra) >= others:
+                break
+            doc_id = self.store.chunks[row].doc_id
+            if doc_id not in seen:
+                seen.add(doc_id)
+                extra.append((row, score))
+        cosines = self.store.cosine(vector, [r for r, _ in top + extra])
+        hits = [
             Hit(self.store.chunks[row], score, rank, cosine)
-            for rank, ((row, score), cosine) in enumerate(zip(ranked, cosines, strict=True))
+            for rank, ((row, score), cosine) in enumerate(zip(top + extra, cosines, strict=True))
         ]
+        return hits[:k], hits[k:]

@@ -3,51 +3,20 @@
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from rag.asks import attribute, owner, wants
 from rag.chunk import sentence_spans
 from rag.cite import CLOSING, passage_sentences, with_markers
 from rag.embed import Embedder
 from rag.generate import ABSTAIN, UNDISCLOSED
 from rag.text import numbers, terms
 from rag.types import Document, Passage
-
-# What the question asks for -> what a good answer sentence contains.
-WANTS = [
-    (
-        re.compile(
-            r"\b(how much|value of|worth|cost|price|amount|valued|how big|how large)\b", re.I
-        ),
-        re.compile(
-            r"[$€£]\s?\d|\d+(?:\.\d+)?\s*(?:million|billion|trillion|dollars|percent|%)", re.I
-        ),
-    ),
-    (
-        re.compile(r"\b(when|date|year|month|day)\b", re.I),
-        re.compile(
-            r"\b(?:January|February|March|April|May|June|July|August|September|October|"
-            r"November|December|\d{4})\b"
-        ),
-    ),
-    (
-        re.compile(r"\b(how many|number of|percent|percentage|rate|how long)\b", re.I),
-        re.compile(r"\d"),
-    ),
-    (
-        re.compile(r"\bwhere\b", re.I),
-        re.compile(r"\b(?:in|at|from|-based)\b.*[A-Z][a-z]+|[A-Z][a-z]+-based"),
-    ),
-    (
-        re.compile(r"\b(who|whom|which (?:company|firm|organi[sz]ation|official|person))\b", re.I),
-        re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+"),
-    ),
-]
-
+from rag.values import named_extractor
 
 _HEADING_MAX_WORDS = 10
 
@@ -100,10 +69,17 @@ class ExtractiveGenerator:
         # often leans on its neighbour for the entity the question names.
         near = self.overlap(question, f"{sentence} {context}") if context else own
         value = 0.4 * (own + 0.3 * (near - own)) + 0.6 * max(cosine, 0.0)
-        for asks, has in WANTS:
-            if asks.search(question):
-                value *= 1.15 if has.search(sentence) else 0.6
-        # "The quantity ... has not been disclosed" is the honest answer when it is on topic.
+        if _says_undisclosed(question, sentence):
+            # "The quantity ... has not been disclosed" is the honest answer to "What was the
+            # quantity ...?": it is not penalised for lacking the value it says is unknown.
+            return value * 1.1
+        for want in wants(question):
+            value *= 1.15 if want.has.search(sentence) else 0.6
+        # "Which administration ...?": a sentence naming one ("the Biden administration").
+        named = named_extractor(question)
+        if named is not None and named(sentence):
+            value *= 1.15
+        # A sentence saying some detail was not disclosed is a likely honest answer too.
         if UNDISCLOSED.search(sentence):
             value *= 1.1
         # A sentence whose only numbers are the question's own adds nothing new.
@@ -181,6 +157,16 @@ class ExtractiveGenerator:
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
         """The whole extractive answer as one chunk (there is nothing to wait for)."""
         yield self.answer(question, passages)
+
+
+def _says_undisclosed(question: str, sentence: str) -> bool:
+    """The sentence says the attribute the question asks about was not made public."""
+    asked = attribute(question)
+    if not asked or not UNDISCLOSED.search(sentence):
+        return False
+    # "the commercial value of the shipment" is not "the value of the MoU".
+    whose = owner(question)
+    return set(terms(f"{asked} {whose or ''}")) <= set(terms(sentence))
 
 
 def _is_heading(text: str) -> bool:

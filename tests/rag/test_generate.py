@@ -177,3 +177,18 @@ def test_declining_model_is_overruled_only_by_strong_evidence(hash_index: Settin
         answer = lenient.answer(QUESTION)
     assert not answer.abstained and answer.citations[0].verified
     assert any("said it did not know" in w for w in answer.warnings)
+
+
+def test_an_answer_without_the_asked_kind_of_value_abstains(hash_index: Settings) -> None:
+    # A verified sentence that does not answer "how many jobs?" (it gives the deal's value).
+    question = "How many jobs will the USSM refinery create in Pakistan?"
+    passages = pipeline_with(hash_index).passages(question, 10)
+    n = next(p.n for p in passages if "$500 million" in p.chunk.text)
+    fake = FakeOpenAI(f"The MoU sets in motion a $500 million initiative [{n}].")
+    with fake.running():
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            question
+        )
+    assert answer.backend == "hosted" and answer.abstained and answer.citations == []
+    assert answer.answer == "The indexed sources don't say."
+    assert "the question asks for a number of jobs and the answer gives none" in answer.warnings

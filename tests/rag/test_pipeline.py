@@ -83,3 +83,46 @@ def test_bad_input_is_refused(
 def test_k_limits_retrieved_passages(pipeline: Pipeline) -> None:
     answer = pipeline.answer("What was the value of the USSM MoU?", k=2)
     assert len(answer.retrieved) == 2
+
+
+def test_a_disagreeing_document_below_the_top_k_is_still_shown(tmp_path: Path) -> None:
+    from rag.embed import HashEmbedder
+    from rag.pipeline import index_documents
+    from rag.types import Document
+    from tests.conftest import hash_settings
+
+    main = (
+        "The Biden administration has initiated high-level talks with Pakistan on minerals. "
+        "The talks on minerals with Pakistan focus on supply chains."
+    )
+    docs = [
+        Document("a", "Minerals talks with Pakistan", main),
+        Document("b", "Minerals talks with Pakistan, again", main.replace("high-level ", "")),
+        Document(
+            "c", "Economic ties", "Officials say the Trump administration started the dialogue."
+        ),
+    ]
+    question = "Which US administration started the minerals talks with Pakistan?"
+    answers = {}
+    for probes in (0, 3):
+        settings = hash_settings(tmp_path / str(probes), top_k=2, conflict_probe_docs=probes)
+        index_documents(settings, docs, HashEmbedder())
+        answer = Pipeline.load(settings, HashEmbedder()).answer(question)
+        assert {r["doc_id"] for r in answer.retrieved} == {"a", "b"}
+        answers[probes] = answer
+    assert answers[0].conflicts == []
+    [conflict] = answers[3].conflicts
+    assert {v["doc_id"]: v["value"] for v in conflict["values"]}["c"] == "Trump administration"
+    assert "The sources disagree" in answers[3].answer
+    cited = {c.doc_id for c in answers[3].citations}
+    assert "c" in cited and cited & {"a", "b"}
+
+
+def test_a_source_saying_the_detail_is_undisclosed_is_an_honest_abstention(
+    pipeline: Pipeline,
+) -> None:
+    answer = pipeline.answer("What was the commercial value of the first rare earth shipment?")
+    assert answer.abstained
+    assert "not been publicly disclosed" in answer.answer
+    [citation] = answer.citations
+    assert citation.verified and "commercial value" in citation.quote

@@ -40,3 +40,24 @@ def test_modes_needing_bm25_refuse_an_index_without_it(hash_index: Settings) -> 
     store.lexical = None
     with pytest.raises(IndexMismatchError, match="BM25"):
         Retriever(store, HashEmbedder(), hash_index)
+
+
+@pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
+def test_search_wide_adds_the_best_chunk_of_documents_left_out(
+    hash_index: Settings, mode: str
+) -> None:
+    store = load_store(hash_index.current_index, "hash-v1", 256)
+    settings = hash_index.model_copy(update={"retrieval_mode": mode})
+    retriever = Retriever(store, HashEmbedder(), settings)
+    query = "first shipment of rare earth elements to the United States"
+    top, extra = retriever.search_wide(query, 2, 10)
+    assert [h.chunk.chunk_id for h in top] == [h.chunk.chunk_id for h in retriever.search(query, 2)]
+    top_docs = {h.chunk.doc_id for h in top}
+    extra_docs = [h.chunk.doc_id for h in extra]
+    # One chunk per further document, none of them already in the top k, ranked after it.
+    assert extra_docs and len(extra_docs) == len(set(extra_docs))
+    assert not top_docs & set(extra_docs)
+    assert len(top_docs | set(extra_docs)) == len(store.documents)
+    assert [h.rank for h in top + extra] == list(range(len(top) + len(extra)))
+    assert retriever.search_wide(query, 2, 1)[1] == extra[:1]
+    assert retriever.search_wide(query, 2, 0)[1] == []

@@ -1,0 +1,119 @@
+"""What a question asks for: the kind of value an answer must contain, and the asked attribute.
+
+"How many jobs ...?" needs a count of jobs, "What was the quantity in tonnes ...?" a weight,
+"When ...?" a date. A sentence without that kind of value does not answer the question, however
+well its words match: the extractive ranker demotes it, and the pipeline abstains when an LLM
+answer lacks it (a small model otherwise answers "how many jobs?" with the deal's dollar value).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_NUMBER_WORDS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
+    r"|thousands?|millions?|billions?"
+)
+_NUMBER = rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b)"
+# A wh-word that opens the question ("when" later is a conjunction: "present when ... inked").
+_START = r"^\W*(?:(?:and|but|so|since|then)\s+)?"
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
+
+@dataclass(frozen=True)
+class Want:
+    """A kind of answer: when the question asks for it, and what a sentence giving it contains."""
+
+    label: str
+    asks: re.Pattern[str]
+    has: re.Pattern[str]
+
+
+WANTS = [
+    Want(
+        "an amount",
+        re.compile(
+            r"\b(how much|value of|worth|cost|price|amount|valued|how big|how large)\b", re.I
+        ),
+        re.compile(
+            r"[$€£]\s?\d|\d+(?:\.\d+)?\s*(?:million|billion|trillion|dollars|percent|%)", re.I
+        ),
+    ),
+    Want(
+        "a date",
+        re.compile(rf"{_START}when\b|\b(?:date|(?:what|which) (?:day|year|month))\b", re.I),
+        re.compile(rf"\b(?:{_MONTHS}|\d{{4}})\b"),
+    ),
+    Want(
+        "a weight",
+        re.compile(r"\b(quantity|tonnes|tons|weight|how heavy)\b", re.I),
+        re.compile(rf"{_NUMBER}\s*(?:metric\s+)?(?:tonnes|tons|kg|kilograms|pounds|lbs)\b", re.I),
+    ),
+    Want(
+        "a number",
+        re.compile(r"\b(how many|number of|percent|percentage|rate|how long)\b", re.I),
+        re.compile(_NUMBER, re.I),
+    ),
+    Want(
+        "a place",
+        re.compile(rf"{_START}where\b", re.I),
+        re.compile(r"\b(?:in|at|from|-based)\b.*[A-Z][a-z]+|[A-Z][a-z]+-based"),
+    ),
+    Want(
+        "a name",
+        re.compile(
+            rf"{_START}(?:who|whom)\b|\bwhich (?:company|firm|organi[sz]ation|official|person)\b",
+            re.I,
+        ),
+        re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+"),
+    ),
+]
+
+# "how many jobs": the counted noun (not "how many of the ...", "how many more ...").
+_COUNTED = re.compile(r"\bhow many\s+(?!of\b|more\b|times\b|other\b)([a-z][a-z-]{2,})", re.I)
+# "What was the commercial value of ...", "What is the population of ...": the asked attribute.
+_ATTRIBUTE = re.compile(
+    r"^\s*(?:what|which)\s+(?:is|was|are|were|will be)\s+the\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)"
+    r"\s+(?:of|in|for|from)\b",
+    re.I,
+)
+
+
+def wants(question: str) -> list[Want]:
+    """The kinds of value the question asks for (often none, sometimes two)."""
+    found = [w for w in WANTS if w.asks.search(question)]
+    noun = _COUNTED.search(question)
+    if noun:
+        stem = re.escape(noun.group(1).lower()[:4])
+        found.append(
+            Want(
+                f"a number of {noun.group(1)}",
+                _COUNTED,
+                re.compile(rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}", re.I),
+            )
+        )
+    return found
+
+
+def lacking(question: str, text: str) -> str | None:
+    """The kind of value the question asks for that `text` does not contain, or None."""
+    for want in wants(question):
+        if not want.has.search(text):
+            return want.label
+    return None
+
+
+def attribute(question: str) -> str | None:
+    """The attribute the question asks about ("commercial value"), lower-case, or None."""
+    match = _ATTRIBUTE.search(question)
+    return match.group(1).lower() if match else None
+
+
+_OWNER = re.compile(r"\bof\s+(?:the\s+)?((?:[\w’'-]+\s+){0,4}[\w’'-]+)\s*\?*\s*$", re.I)
+
+
+def owner(question: str) -> str | None:
+    """Whose attribute is asked: the last word of a closing "of the ..." phrase ("shipment")."""
+    match = _OWNER.search(question)
+    return match.group(1).split()[-1].lower() if match else None
