@@ -46,7 +46,7 @@ class Settings(BaseSettings):
     min_answer_score: float = 0.37
     min_sentence_support: float = 0.5
     # When an LLM declines but a retrieved sentence scores at least this, quote that sentence.
-    quote_when_declined_score: float = 0.6
+    quote_when_declined_score: float = 0.55
     # Answer backend: "auto" = local when llama-cpp-python is installed, else extractive.
     llm_backend: Literal["auto", "local", "hosted", "extractive"] = "auto"
     llm_max_tokens: int = Field(default=256, ge=16, le=2048)

@@ -59,16 +59,23 @@ def _date(sentence: str) -> list[Value]:
     ]
 
 
+_NOT_NAMES = {"the", "a", "an", "this", "that", "its", "their"}
+
+
 def _key(name: str) -> str:
     return re.sub(r"^the\s+", "", name.strip().lower())
 
 
 def _named(noun: str) -> Extractor:
-    # "the Biden administration" / "the Trump administration" for "Which administration ...?"
-    pattern = re.compile(rf"\b((?:[A-Z][\w.’'-]+\s+){{1,3}}){noun}\b")
+    # "the Biden administration" for "Which administration ...?", and a title before a name,
+    # "Senator Aimal Wali Khan", for "Which senator ...?".
+    before = re.compile(rf"\b((?:[A-Z][\w.’'-]+\s+){{1,3}}){noun}\b")
+    title = re.compile(rf"\b{noun.capitalize()}\s+((?:[A-Z][\w.’'-]+\s+){{0,2}}[A-Z][\w.’'-]+)")
 
     def extract(sentence: str) -> list[Value]:
-        return [Value(m.group().strip(), _key(m.group(1))) for m in pattern.finditer(sentence)]
+        found = [Value(m.group().strip(), _key(m.group(1))) for m in before.finditer(sentence)]
+        found += [Value(m.group(1), _key(m.group(1))) for m in title.finditer(sentence)]
+        return [v for v in found if v.key not in _NOT_NAMES]  # "The senator" names no one
 
     return extract
 

@@ -78,7 +78,7 @@ class ExtractiveGenerator:
         # "Which administration ...?": a sentence naming one ("the Biden administration").
         named = named_extractor(question)
         if named is not None and named(sentence):
-            value *= 1.15
+            value *= 1.3
         # A sentence saying some detail was not disclosed is a likely honest answer too.
         if UNDISCLOSED.search(sentence):
             value *= 1.1

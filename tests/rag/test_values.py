@@ -50,3 +50,10 @@ def test_named_extractor_only_for_which_questions_without_a_measure(question: st
 
 def test_no_extractor_for_open_questions() -> None:
     assert extractor_for("Why does the US want Pakistan's minerals?") is None
+
+
+def test_a_title_before_a_name_answers_which_title() -> None:
+    question = "Which senator called it a salesman-like gesture?"
+    sentence = "Critics, including Senator Aimal Wali Khan, called it a gesture."
+    assert _keys(question, sentence) == ["aimal wali khan"]
+    assert _keys(question, "The senator spoke.") == []
