@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rag.types import Passage
 
-PROMPT_VERSION = "answer-v1"
+PROMPT_VERSION = "answer-v2"
 _TITLE_CHARS = 90
 
 
