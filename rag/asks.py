@@ -16,9 +16,12 @@ _NUMBER_WORDS = (
     r"|thousands?|millions?|billions?"
 )
 _NUMBER = rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS})\b)"
+_ANY_NUMBER = re.compile(_NUMBER, re.I)
 # A wh-word that opens the question ("when" later is a conjunction: "present when ... inked").
 _START = r"^\W*(?:(?:and|but|so|since|then)\s+)?"
+_WEIGHT = re.compile(rf"{_NUMBER}\s*(?:metric\s+)?(?:tonnes|tons|kg|kilograms|pounds|lbs)\b", re.I)
 _MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b(?:{_MONTHS}|\d{{4}})\b")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,10 @@ class Want:
 
     label: str
     asks: re.Pattern[str]
-    has: re.Pattern[str]
+    has: re.Pattern[str]  # what a good answer sentence contains (ranks sentences)
+    # What any answer must contain, or None when the kind is too loose to refuse on ("who?"
+    # may be answered by a surname alone; "how much copper?" in tonnes, not dollars).
+    needs: re.Pattern[str] | None = None
 
 
 WANTS = [
@@ -39,21 +45,25 @@ WANTS = [
         re.compile(
             r"[$€£]\s?\d|\d+(?:\.\d+)?\s*(?:million|billion|trillion|dollars|percent|%)", re.I
         ),
+        _ANY_NUMBER,
     ),
     Want(
         "a date",
         re.compile(rf"{_START}when\b|\b(?:date|(?:what|which) (?:day|year|month))\b", re.I),
-        re.compile(rf"\b(?:{_MONTHS}|\d{{4}})\b"),
+        _DATE,
+        _DATE,
     ),
     Want(
         "a weight",
-        re.compile(r"\b(quantity|tonnes|tons|weight|how heavy)\b", re.I),
-        re.compile(rf"{_NUMBER}\s*(?:metric\s+)?(?:tonnes|tons|kg|kilograms|pounds|lbs)\b", re.I),
+        re.compile(r"\b(tonnes|tons|weight|how heavy)\b", re.I),
+        _WEIGHT,
+        _WEIGHT,
     ),
     Want(
         "a number",
-        re.compile(r"\b(how many|number of|percent|percentage|rate|how long)\b", re.I),
-        re.compile(_NUMBER, re.I),
+        re.compile(r"\b(how many|number of|quantity|percent|percentage|rate|how long)\b", re.I),
+        _ANY_NUMBER,
+        _ANY_NUMBER,
     ),
     Want(
         "a place",
@@ -86,11 +96,17 @@ def wants(question: str) -> list[Want]:
     noun = _COUNTED.search(question)
     if noun:
         stem = re.escape(noun.group(1).lower()[:4])
+        # "2,000 new jobs" or "jobs ... is 2,000"
+        count = re.compile(
+            rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}|{stem}\w*\s+(?:[\w-]+\s+){{0,3}}?{_NUMBER}",
+            re.I,
+        )
         found.append(
             Want(
                 f"a number of {noun.group(1)}",
                 _COUNTED,
-                re.compile(rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}", re.I),
+                count,
+                count,
             )
         )
     return found
@@ -99,7 +115,7 @@ def wants(question: str) -> list[Want]:
 def lacking(question: str, text: str) -> str | None:
     """The kind of value the question asks for that `text` does not contain, or None."""
     for want in wants(question):
-        if not want.has.search(text):
+        if want.needs is not None and not want.needs.search(text):
             return want.label
     return None
 

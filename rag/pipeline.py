@@ -12,7 +12,7 @@ from rag.asks import lacking
 from rag.chunk import chunk_documents
 from rag.cite import parse_claims, verify
 from rag.config import Settings
-from rag.conflicts import extractor_for, find_conflicts
+from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
 from rag.errors import DocumentNotFoundError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt, Backends
@@ -24,6 +24,7 @@ from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
 from rag.text import terms
 from rag.types import Answer, Citation, Document, Passage
+from rag.values import extractor_for
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50

@@ -20,8 +20,10 @@ from rag.asks import attribute, lacking, owner, wants
         ("How much is the deal worth?", "The deal is large.", "an amount"),
         ("How much is the deal worth?", "The deal is worth $500 million.", None),
         ("How fast is the sector growing?", "It grows at two to three percent.", None),
-        ("Who is the CEO of USSM?", "The CEO is not named.", "a name"),
-        ("Who is the CEO of USSM?", "The CEO is Stacy Hastie.", None),
+        # Too loose to refuse on: a surname alone answers "who?".
+        ("Who is the CEO of USSM?", "The CEO is Hastie.", None),
+        ("How many minerals are known?", "The number of known minerals is 92.", None),
+        ("How much copper was shipped?", "About 2,000 tonnes of copper.", None),
         ("Why does the US want minerals?", "To counter China.", None),
     ],
 )
