@@ -50,11 +50,12 @@ class Retriever:
             ranked = self.store.search(vector, depth)
         else:
             assert self.store.lexical is not None
-            lexical = self.store.lexical.search(query, max(depth, self.settings.candidates))
+            pool = max(depth, self.settings.candidates)
+            lexical = self.store.lexical.search(query, pool)
             if self.mode == "bm25":
                 ranked = lexical[:depth]
             else:
-                dense = self.store.search(vector, max(depth, self.settings.candidates))
+                dense = self.store.search(vector, pool)
                 ranked = rrf(
                     [
                         ([r for r, _ in dense], self.settings.dense_weight),
@@ -77,4 +78,4 @@ class Retriever:
             Hit(self.store.chunks[row], score, rank, cosine)
             for rank, ((row, score), cosine) in enumerate(zip(top + extra, cosines, strict=True))
         ]
-        return hits[:k], hits[k:]
+        return hits[: len(top)], hits[len(top) :]
