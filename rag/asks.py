@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+
+from rag.values import MONTHS
 
 _NUMBER_WORDS = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?"
@@ -20,8 +23,7 @@ _ANY_NUMBER = re.compile(_NUMBER, re.I)
 # A wh-word that opens the question ("when" later is a conjunction: "present when ... inked").
 _START = r"^\W*(?:(?:and|but|so|since|then)\s+)?"
 _WEIGHT = re.compile(rf"{_NUMBER}\s*(?:metric\s+)?(?:tonnes|tons|kg|kilograms|pounds|lbs)\b", re.I)
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE = re.compile(rf"\b(?:{_MONTHS}|\d{{4}})\b")
+_DATE = re.compile(rf"\b(?:{MONTHS}|\d{{4}})\b")
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,11 @@ class Want:
     needs: re.Pattern[str] | None = None
 
 
+def _exact(label: str, asks: re.Pattern[str], pattern: re.Pattern[str]) -> Want:
+    """A kind every answer must contain, the same pattern ranking sentences and refusing."""
+    return Want(label, asks, pattern, pattern)
+
+
 WANTS = [
     Want(
         "an amount",
@@ -47,22 +54,15 @@ WANTS = [
         ),
         _ANY_NUMBER,
     ),
-    Want(
+    _exact(
         "a date",
         re.compile(rf"{_START}when\b|\b(?:date|(?:what|which) (?:day|year|month))\b", re.I),
         _DATE,
-        _DATE,
     ),
-    Want(
-        "a weight",
-        re.compile(r"\b(tonnes|tons|weight|how heavy)\b", re.I),
-        _WEIGHT,
-        _WEIGHT,
-    ),
-    Want(
+    _exact("a weight", re.compile(r"\b(tonnes|tons|weight|how heavy)\b", re.I), _WEIGHT),
+    _exact(
         "a number",
         re.compile(r"\b(how many|number of|quantity|percent|percentage|rate|how long)\b", re.I),
-        _ANY_NUMBER,
         _ANY_NUMBER,
     ),
     Want(
@@ -90,7 +90,8 @@ _ATTRIBUTE = re.compile(
 )
 
 
-def wants(question: str) -> list[Want]:
+@lru_cache(maxsize=256)  # the ranker asks once per candidate sentence
+def wants(question: str) -> tuple[Want, ...]:
     """The kinds of value the question asks for (often none, sometimes two)."""
     found = [w for w in WANTS if w.asks.search(question)]
     noun = _COUNTED.search(question)
@@ -101,15 +102,8 @@ def wants(question: str) -> list[Want]:
             rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}|{stem}\w*\s+(?:[\w-]+\s+){{0,3}}?{_NUMBER}",
             re.I,
         )
-        found.append(
-            Want(
-                f"a number of {noun.group(1)}",
-                _COUNTED,
-                count,
-                count,
-            )
-        )
-    return found
+        found.append(_exact(f"a number of {noun.group(1)}", _COUNTED, count))
+    return tuple(found)
 
 
 def lacking(question: str, text: str) -> str | None:
@@ -120,6 +114,7 @@ def lacking(question: str, text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=256)
 def attribute(question: str) -> str | None:
     """The attribute the question asks about ("commercial value"), lower-case, or None."""
     match = _ATTRIBUTE.search(question)
@@ -129,6 +124,7 @@ def attribute(question: str) -> str | None:
 _OWNER = re.compile(r"\bof\s+(?:the\s+)?((?:[\w’'-]+\s+){0,4}[\w’'-]+)\s*\?*\s*$", re.I)
 
 
+@lru_cache(maxsize=256)
 def owner(question: str) -> str | None:
     """Whose attribute is asked: the last word of a closing "of the ..." phrase ("shipment")."""
     match = _OWNER.search(question)

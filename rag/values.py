@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _MONEY = re.compile(
@@ -14,8 +15,8 @@ _MONEY = re.compile(
     re.I,
 )
 _PERCENT = re.compile(r"(\d+(?:\.\d+)?)\s*(?:%|percent\b)", re.I)
-_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
-_DATE = re.compile(rf"\b(?:{_MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\b(?:{_MONTHS})\s+\d{{4}}")
+MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DATE = re.compile(rf"\b(?:{MONTHS})\s+\d{{1,2}}(?:,\s*\d{{4}})?|\b(?:{MONTHS})\s+\d{{4}}")
 
 _ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
 _ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
@@ -111,6 +112,7 @@ def _measure(question: str) -> Extractor | None:
     return None
 
 
+@lru_cache(maxsize=256)  # the ranker asks once per candidate sentence
 def named_extractor(question: str) -> Extractor | None:
     """`Which X ...?` that asks no amount, share or date: names of the asked X, else None."""
     which = _ASKS_WHICH.search(question)
