@@ -11,8 +11,8 @@ THRESHOLDS = Path(__file__).resolve().parent / "thresholds.toml"
 LOWER_IS_BETTER = {"false_abstention_rate"}
 
 
-def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, float]]:
-    """{backend: {metric: bound}}."""
+def load_thresholds(path: Path = THRESHOLDS) -> dict[str, dict[str, dict[str, float]]]:
+    """{suite: {backend: {metric: bound}}}, bounds for each suite's test split."""
     return tomllib.loads(path.read_text(encoding="utf-8"))
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import statistics
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from evals import metrics as m
 from rag.errors import InvalidInputError
-from rag.types import Answer
+from rag.types import Answer, Document
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold.jsonl"
 KINDS = ("factoid", "paraphrase", "multi", "conflict", "unanswerable")
@@ -56,13 +56,25 @@ def run_eval(
     answer: Callable[[str], Answer] | Any,
     gold: list[dict[str, Any]],
     progress: Callable[[int, int], None] | None = None,
+    documents: Mapping[str, Document] | None = None,
 ) -> dict[str, Any]:
-    """Answer every gold question and return the report (metrics + per-question rows)."""
+    """Answer every gold question and return the report (metrics + per-question rows).
+
+    With `documents`, every citation's quote is checked against the document text at its
+    offsets (citation exactness)."""
     ask = answer.answer if hasattr(answer, "answer") else answer
     rows = []
     for i, item in enumerate(gold, start=1):
         result = ask(item["question"]).to_dict()
-        rows.append(score_row(item, result))
+        row = score_row(item, result)
+        if documents is not None:
+            row["citations_exact"] = sum(
+                1
+                for c in result["citations"]
+                if c["doc_id"] in documents
+                and documents[c["doc_id"]].text[c["start"] : c["end"]] == c["quote"]
+            )
+        rows.append(row)
         if progress:
             progress(i, len(gold))
     return summarise(rows)
@@ -87,6 +99,9 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "citations_total": total,
         "conflict_ok": m.conflict_surfaced(item, result) if item.get("conflict") else None,
         "citations": [f"{c['doc_id']}:{c['start']}-{c['end']}" for c in result["citations"]],
+        "confidence": result.get("confidence"),
+        # Would the quoted answer be right if it were not withheld? (threshold calibration)
+        "answer_has_gold": any(m.contains(result["answer"], a) for a in item["answers"]),
         "latency_ms": result["timings_ms"].get("total", 0.0),
         "first_token_ms": result["timings_ms"].get("first_token"),
     }
@@ -98,9 +113,11 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
     with_sources = [r for r in rows if r["retrieval_hit"] is not None]
     lat = sorted(r["latency_ms"] for r in rows)
+    exact = [r["citations_exact"] for r in rows if "citations_exact" in r]
     return {
         "n": len(rows),
         "accuracy": m.share([r["correct"] for r in rows]),
+        "overall": m.share([r["correct"] for r in rows]),
         "answerable_accuracy": m.share([r["correct"] for r in answerable]),
         "per_kind": {
             k: {
@@ -116,6 +133,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "source_recall": _mean([r["source_recall"] for r in with_sources]),
         "citation_correct": m.share([r["citation_ok"] for r in answerable]),
         "citation_precision": _precision(answerable),
+        "citation_exact": (
+            round(sum(exact) / total, 4)
+            if exact
+            and (total := sum(r["citations_total"] for r in rows if "citations_exact" in r))
+            else None
+        ),
         "abstention_accuracy": m.share([r["abstained"] for r in unanswerable]),
         "false_abstention_rate": m.share([r["abstained"] for r in answerable]),
         "conflicts_surfaced": m.share(
@@ -157,14 +180,15 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(f"{kind:<12} {v['n']:>2}  {pct(v['accuracy'])}")
     lines += [
         "",
-        f"accuracy (all)          {pct(report['accuracy'])}",
+        f"overall accuracy        {pct(report['accuracy'])}",
         f"answerable accuracy     {pct(report['answerable_accuracy'])}",
         f"retrieval hit@k         {pct(report['retrieval_hit_at_k'])}",
         f"retrieval MRR           {report['retrieval_mrr']}",
         f"gold source recall      {pct(report['source_recall'])}",
         f"citation correctness    {pct(report['citation_correct'])}",
         f"citation precision      {pct(report['citation_precision'])}",
-        f"abstention accuracy     {pct(report['abstention_accuracy'])}",
+        f"citations exact         {pct(report.get('citation_exact'))}",
+        f"unanswerable abstained  {pct(report['abstention_accuracy'])}",
         f"false abstention rate   {pct(report['false_abstention_rate'])}",
         f"conflicts surfaced      {pct(report['conflicts_surfaced'])}",
         f"latency p50/p90 ms      {report['latency_ms']['p50']} / {report['latency_ms']['p90']}",
@@ -175,3 +199,31 @@ def format_report(report: dict[str, Any]) -> str:
         for r in failed:
             lines.append(f"- {r['id']} [{r['kind']}] {r['question']}\n    -> {r['answer'][:160]}")
     return "\n".join(lines)
+
+
+def sweep(rows: list[dict[str, Any]], thresholds: list[float]) -> list[dict[str, Any]]:
+    """What each answer threshold would give, from rows answered with no threshold at all:
+    a row abstains when it abstained anyway or its confidence is below the threshold."""
+    out = []
+    for t in thresholds:
+        right, ans_right, unans_right, n_ans, n_unans = 0, 0, 0, 0, 0
+        for r in rows:
+            abstains = r["abstained"] or r["confidence"] is None or r["confidence"] < t
+            if r["kind"] == "unanswerable":
+                n_unans += 1
+                unans_right += abstains
+                right += abstains
+            else:
+                n_ans += 1
+                ok = not abstains and r["answer_has_gold"]
+                ans_right += ok
+                right += ok
+        out.append(
+            {
+                "threshold": t,
+                "overall": round(right / max(len(rows), 1), 4),
+                "answerable_accuracy": round(ans_right / max(n_ans, 1), 4),
+                "abstention_accuracy": round(unans_right / max(n_unans, 1), 4),
+            }
+        )
+    return out

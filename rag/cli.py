@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -32,9 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
 
-    p = sub.add_parser("eval", help="score the pipeline on a gold question file")
+    p = sub.add_parser("eval", help="score the pipeline on an eval suite or a gold question file")
+    p.add_argument("--suite", choices=("seeds", "squad2"), default=None, help="an eval suite")
+    p.add_argument("--split", choices=("dev", "test"), default=None, help="default: both")
+    p.add_argument("--limit", type=int, default=None, help="an even sample of N questions")
     p.add_argument(
-        "--gold", type=Path, default=None, help="JSONL gold file (default: evals/gold.jsonl)"
+        "--gold", type=Path, default=None, help="JSONL gold file against the current index"
     )
     p.add_argument("--json", action="store_true", help="print the report as JSON")
     p.add_argument("--out", type=Path, default=None, help="write report.md/.json/.png here")
@@ -42,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--backend", choices=ORDER, default=None, help="answer backend (default: RAG_LLM_BACKEND)"
     )
+
+    p = sub.add_parser(
+        "calibrate", help="sweep the answer threshold on the dev splits (extractive backend)"
+    )
+    p.add_argument("--split", choices=("dev", "test"), default="dev")
+    p.add_argument("--limit", type=int, default=None, help="questions per suite (even sample)")
+    p.add_argument("--out", type=Path, default=None, help="write the per-question rows here")
     return parser
 
 
@@ -92,24 +103,80 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def _eval(settings: Settings, args: argparse.Namespace) -> int:
     from evals import report as reports
     from evals.harness import DEFAULT_GOLD, format_report, load_gold, run_eval
+    from evals.suites import load_suite, suite_settings
     from rag.errors import InvalidInputError
     from rag.pipeline import Pipeline
 
-    gold = load_gold(args.gold or DEFAULT_GOLD)
+    if args.limit is not None and args.limit < 1:
+        raise InvalidInputError(f"--limit must be at least 1, got {args.limit}")
     old = None
     if args.compare:
         try:
             old = json.loads(args.compare.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InvalidInputError(f"cannot read {args.compare}: {exc}") from exc
+    if args.suite:
+        if args.gold:
+            raise InvalidInputError("give --suite or --gold, not both")
+        suite = load_suite(args.suite)
+        gold = suite.select(args.split, args.limit)
+        settings = suite_settings(settings, suite)
+        name = f"{args.suite} {args.split or 'dev+test'}"
+    else:
+        gold = load_gold(args.gold or DEFAULT_GOLD)
+        if args.split:
+            gold = [g for g in gold if g.get("split", "dev") == args.split]
+        gold = gold[: args.limit] if args.limit else gold
+        name = str(args.gold or "seeds gold")
+    if not gold:
+        raise InvalidInputError("no questions selected")
     pipeline = Pipeline.load(settings)
-    report = run_eval(lambda q: pipeline.answer(q, backend=args.backend), gold, progress=_progress)
+    report = run_eval(
+        lambda q: pipeline.answer(q, backend=args.backend),
+        gold,
+        progress=_progress,
+        documents=pipeline.documents,
+    )
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     if args.out:
-        for path in reports.write(report, args.out, f"Eval report ({args.backend or 'default'})"):
+        title = f"Eval report: {name} ({args.backend or 'default'})"
+        for path in reports.write(report, args.out, title):
             print(f"wrote {path}", file=sys.stderr)
     if old is not None:
         print(reports.format_compare(reports.compare(old, report), old, report))
+    return 0
+
+
+def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
+    from evals.harness import run_eval, sweep
+    from evals.suites import load_suite, suite_settings
+    from rag.pipeline import Pipeline
+
+    # Answer everything (threshold 0), then see what each threshold would have given.
+    open_settings = settings.model_copy(update={"min_answer_score": 0.0})
+    rows = []
+    for name in ("seeds", "squad2"):
+        suite = load_suite(name)
+        pipeline = Pipeline.load(suite_settings(open_settings, suite))
+        items = suite.select(args.split, args.limit)
+        report = run_eval(
+            functools.partial(pipeline.answer, backend="extractive"), items, progress=_progress
+        )
+        for r in report["rows"]:
+            r["suite"] = name
+        rows += report["rows"]
+    if args.out:
+        args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    grid = [round(0.05 * i, 2) for i in range(1, 20)]
+    print(f"split {args.split}: threshold / overall / answerable / unanswerable abstained")
+    for suite_name in ("seeds", "squad2", "both"):
+        chosen = [r for r in rows if suite_name == "both" or r["suite"] == suite_name]
+        print(f"-- {suite_name} ({len(chosen)} questions)")
+        for s in sweep(chosen, grid):
+            print(
+                f"{s['threshold']:.2f}  {s['overall']:.3f}  {s['answerable_accuracy']:.3f}"
+                f"  {s['abstention_accuracy']:.3f}"
+            )
     return 0
 
 
@@ -117,7 +184,13 @@ def _progress(done: int, total: int) -> None:
     print(f"\r{done}/{total} questions", end="\n" if done == total else "", file=sys.stderr)
 
 
-COMMANDS = {"index": _index, "ask": _ask, "serve": _serve, "eval": _eval}
+COMMANDS = {
+    "index": _index,
+    "ask": _ask,
+    "serve": _serve,
+    "eval": _eval,
+    "calibrate": _calibrate,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

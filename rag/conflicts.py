@@ -1,21 +1,27 @@
-"""Find retrieved passages from different documents that give different values for the question."""
+"""Find retrieved passages from different documents that give different values for the question.
+
+Only sentences the ranker rates as answering the question are compared (each at least the
+answer threshold and near the best), only values of the kind asked for, and two values conflict
+only when a part both give differs: "June 28, 1919" vs "June 28, 1920" do, "September 8" vs
+"September 8, 2025" do not; "$5 million" vs "€5 million" do.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from rag.generators.extractive import Scored
+from rag.question import Question
+from rag.rank import Scored
 from rag.types import Passage
-from rag.values import Value, extractor_for
+from rag.values import Value
 
 
 def find_conflicts(
-    question: str, ranked: Sequence[Scored], min_score: float, passages: Sequence[Passage]
+    q: Question, ranked: Sequence[Scored], min_score: float, passages: Sequence[Passage]
 ) -> list[dict[str, Any]]:
-    """One conflict when the best relevant sentences of two or more documents disagree."""
-    extract = extractor_for(question)
-    if extract is None or not ranked:
+    """One conflict when the best answering sentences of two or more documents disagree."""
+    if q.extract is None or not ranked:
         return []
     floor = max(min_score, 0.6 * ranked[0].score)
     per_doc: dict[str, tuple[Value, Scored]] = {}
@@ -24,20 +30,21 @@ def find_conflicts(
             break
         if cand.doc_id in per_doc:
             continue
-        values = extract(cand.text)
+        values = q.extract(cand.text)
         if values:
             per_doc[cand.doc_id] = (values[0], cand)
-    keys = {v.key for v, _ in per_doc.values()}
-    if len(per_doc) < 2 or len(keys) < 2:
+    found = [v for v, _ in per_doc.values()]
+    if len(found) < 2 or all(a.agrees(b) for a in found for b in found):
         return []
+    by_passage = {p.n: p for p in passages}
     return [
         {
-            "claim": question,
+            "claim": q.text,
             "values": [
                 {
                     "value": v.text,
                     "doc_id": doc_id,
-                    "title": passages[c.n - 1].title,
+                    "title": by_passage[c.n].title,
                     "passage": c.n,
                     "quote": c.text,
                     "start": c.start,

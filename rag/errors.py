@@ -39,3 +39,9 @@ class GeneratorError(RagError):
     """An answer backend failed (unreachable, timed out, bad output)."""
 
     status_code = 502
+
+
+class ModelNotFoundError(RagError):
+    """A model file the settings need is missing or unreadable."""
+
+    status_code = 503

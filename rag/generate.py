@@ -11,8 +11,6 @@ from rag.config import Settings
 from rag.types import Passage
 
 ABSTAIN = "The indexed sources don't say."
-# A sentence saying that a detail was never made public: quoting it is an honest abstention.
-UNDISCLOSED = re.compile(r"\bnot\b[^.]{0,40}\b(disclosed|revealed|made public|announced)\b", re.I)
 # How an LLM says it cannot answer from the passages (the prompt asks for the first form).
 DONT_KNOW = re.compile(
     r"\bI (?:don't|do not|cannot|can't) (?:know|answer|find)\b"

@@ -8,23 +8,24 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rag.asks import lacking
+from rag.answerability import make_scorer
 from rag.chunk import chunk_documents
 from rag.cite import parse_claims, verify
 from rag.config import Settings
 from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
 from rag.errors import DocumentNotFoundError, InvalidInputError
-from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, UNDISCLOSED, Attempt, Backends
-from rag.generators.extractive import ExtractiveGenerator, Scored
+from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
+from rag.generators.extractive import ExtractiveGenerator
 from rag.ingest import load_documents
 from rag.lexical import BM25Index
+from rag.question import Question, analyse
+from rag.rank import Ranker, Scored
 from rag.retrieve import Retriever
 from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
 from rag.text import terms
 from rag.types import Answer, Citation, Document, Passage
-from rag.values import extractor_for
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
@@ -116,7 +117,11 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.retriever = Retriever(store, embedder, settings)
-        self.extractive = ExtractiveGenerator(store.documents, embedder, settings.min_answer_score)
+        scorer = make_scorer(settings) if settings.scorer != "none" else None
+        self.ranker = Ranker(
+            store.documents, embedder, scorer, settings.rerank_depth, settings.min_answer_score
+        )
+        self.extractive = ExtractiveGenerator(self.ranker, settings.min_answer_score)
         self.backends = Backends(settings, self.extractive)
 
     @classmethod
@@ -180,7 +185,8 @@ class Pipeline:
         t0 = time.perf_counter()
         # A question asking for a value (amount, date, named thing) also reads the best passage
         # of a few more documents: a source that disagrees is often ranked just below the top k.
-        others = self.settings.conflict_probe_docs if extractor_for(question) else 0
+        q = analyse(question)
+        others = self.settings.conflict_probe_docs if q.extract else 0
         passages, probes = self.passages_wide(question, k or self.settings.top_k, others)
         t1 = time.perf_counter()
         result = Answer(question=asked, answer=ABSTAIN, abstained=True)
@@ -200,7 +206,8 @@ class Pipeline:
             result.backend = "retrieval"
             result.warnings.append("no passage is close enough to the question")
         else:
-            ranked = self.extractive.rank(question, passages)
+            ranked = self.ranker.rank(q, passages)
+            result.confidence = round(ranked[0].score, 4) if ranked else None
             focused = focus(passages, ranked, self.settings.llm_sentences_per_passage)
             attempt = Attempt()
             pieces: list[str] = []
@@ -214,7 +221,7 @@ class Pipeline:
                 yield ("token", piece)
             result.backend = attempt.backend
             result.warnings.extend(attempt.warnings)
-            self._finish(result, question, passages, ranked, "".join(pieces), probes)
+            self._finish(result, q, passages, ranked, "".join(pieces), probes)
         t2 = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((t1 - t0) * 1000, 2),
@@ -228,7 +235,7 @@ class Pipeline:
     def _finish(
         self,
         result: Answer,
-        question: str,
+        q: Question,
         passages: list[Passage],
         ranked: list[Scored],
         draft: str,
@@ -243,7 +250,7 @@ class Pipeline:
             result.warnings.append(
                 f"the {result.backend} model said it did not know; quoting the best match"
             )
-            draft, declined = self.extractive.answer(question, passages), False
+            draft, declined = self.extractive.answer(q.text, passages), False
         if declined:
             return
         claims = parse_claims(draft)
@@ -256,7 +263,7 @@ class Pipeline:
                 result.warnings.append(f"the {result.backend} answer had no usable text")
                 return
             result.warnings.append(f"the {result.backend} answer gave only citations: quoted them")
-            draft = self.extractive.answer(question, chosen)
+            draft = self.extractive.answer(q.text, chosen)
             if draft == ABSTAIN:
                 return
         checked = verify(draft, passages, self.documents, self.settings.min_sentence_support)
@@ -265,14 +272,14 @@ class Pipeline:
             result.warnings.append("no sentence of the draft answer is supported by the sources")
             return
         result.answer, result.citations = checked.text, checked.citations
-        if UNDISCLOSED.search(checked.text) or any(
-            UNDISCLOSED.search(c.quote) for c in checked.citations if c.verified
+        if q.withheld(checked.text) or any(
+            q.withheld(c.quote) for c in checked.citations if c.verified
         ):
             # The answer leans on a source that says the detail was never made public.
             result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
             return
-        missing = lacking(question, checked.text)
+        missing = q.lacking(checked.text)
         if missing:
             # "How many jobs?" answered with the deal's dollar value: the sources lack the fact.
             result.warnings.append(f"the question asks for {missing} and the answer gives none")
@@ -280,14 +287,10 @@ class Pipeline:
             return
         result.abstained = False
         if probes:
-            ranked = sorted(
-                [*ranked, *self.extractive.rank(question, probes)], key=lambda r: -r.score
-            )
+            ranked = sorted([*ranked, *self.ranker.rank(q, probes)], key=lambda r: -r.score)
         everything = [*passages, *probes]
         # Titles come from the passages: no per-question walk over every document.
-        result.conflicts = find_conflicts(
-            question, ranked, self.settings.min_answer_score, everything
-        )
+        result.conflicts = find_conflicts(q, ranked, self.settings.min_answer_score, everything)
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)

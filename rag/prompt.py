@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rag.types import Passage
 
-PROMPT_VERSION = "answer-v2"
+PROMPT_VERSION = "answer-v3"
 _TITLE_CHARS = 90
 
 

@@ -66,6 +66,9 @@ class Answer:
     warnings: list[str] = field(default_factory=list)
     retrieved: list[dict[str, Any]] = field(default_factory=list)
     rewritten_question: str | None = None  # what was searched, when a follow-up was rewritten
+    # The best sentence's final ranker score (the answerability scorer's probability): the
+    # number compared with RAG_MIN_ANSWER_SCORE. None when nothing was ranked.
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the documented contract order."""

@@ -25,6 +25,7 @@ def hash_settings(index_dir: Path, **overrides: object) -> Settings:
         "index_dir": index_dir,
         "sources": [SEEDS],
         "min_answer_score": HASH_MIN_ANSWER_SCORE,
+        "scorer": "none",  # first-stage scores only; the learned scorer has its own tests
         "llm_backend": "extractive",
         "data_dir": index_dir / "data",
         **overrides,

@@ -30,6 +30,7 @@ class AnswerOut(BaseModel):
     warnings: list[str]
     retrieved: list[dict[str, Any]]
     rewritten_question: str | None = None
+    confidence: float | None = None
 
 
 class DocumentSummary(BaseModel):

@@ -13,6 +13,7 @@ def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("RAG_MIN_ANSWER_SCORE", str(HASH_MIN_ANSWER_SCORE))
     monkeypatch.setenv("RAG_LLM_BACKEND", "extractive")
+    monkeypatch.setenv("RAG_SCORER", "none")
     return tmp_path
 
 
@@ -72,3 +73,32 @@ def test_eval_prints_metrics(env: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert report["n"] >= 20 and "per_kind" in report
     assert main(["eval"]) == 0
     assert "retrieval hit@k" in capsys.readouterr().out
+
+
+def test_eval_on_a_suite_split_with_a_limit(env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["eval", "--suite", "seeds", "--split", "test", "--limit", "6", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["n"] == 6
+    assert report["citation_exact"] in (None, 1.0)
+    assert {"overall", "abstention_accuracy", "false_abstention_rate"} <= set(report)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["eval", "--suite", "seeds", "--limit", "0"], "--limit must be at least 1"),
+        (["eval", "--suite", "seeds", "--gold", "x.jsonl"], "not both"),
+        (["eval", "--suite", "squad2"], "RAG_SQUAD2_PATH"),
+    ],
+)
+def test_eval_suite_bad_input(
+    env: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    message: str,
+) -> None:
+    monkeypatch.setenv("RAG_SQUAD2_PATH", str(env / "missing.json"))
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err

@@ -1,0 +1,103 @@
+"""How well does a sentence answer a question? A Protocol, a learned cross-encoder, a factory.
+
+The cross-encoder is the packaged MiniLM-L6 fine-tuned on (question, sentence) pairs of the dev
+splits (`scripts/train_answerability.py`) and shipped as int8 ONNX in `rag/models/`. It reads the
+question and the sentence together, so it sees what a bag of words cannot: a swapped entity, a
+negation, a sentence about the right topic that does not give the asked fact. Its output is a
+probability; one threshold on it (`Settings.answer_threshold`) decides abstention.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from rag.config import Settings
+from rag.errors import ModelNotFoundError
+
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "answerability"
+FILES = ("model-int8.onnx", "tokenizer.json", "meta.json")
+MAX_TOKENS = 128  # question + title + sentence; longer pairs lose the sentence's tail
+
+
+class Scorer(Protocol):
+    """Probability that each (title, sentence) answers the question."""
+
+    name: str
+
+    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Shape (len(sentences),), float in [0, 1]."""
+        ...
+
+
+def pair_text(title: str, sentence: str) -> str:
+    """The second segment the model reads: the document title, then the sentence."""
+    return f"{title[:80]}: {sentence}" if title else sentence
+
+
+class CrossEncoderScorer:
+    """The fine-tuned MiniLM cross-encoder on ONNX Runtime (int8), with its own tokenizer."""
+
+    def __init__(self, model_dir: Path = MODEL_DIR, threads: int = 0) -> None:
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        self.name = f"cross-encoder:{meta['version']}"
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = threads
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        self.session = ort.InferenceSession(
+            str(model_dir / "model-int8.onnx"), options, providers=["CPUExecutionProvider"]
+        )
+
+    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
+        """One padded batch: short lists (the ranker sends ~10) need no length bucketing."""
+        if not sentences:
+            return np.zeros(0, dtype=np.float32)
+        encodings = self.tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in sentences])
+        width = max(len(e.ids) for e in encodings)
+        ids = np.zeros((len(encodings), width), dtype=np.int64)
+        types, mask = np.zeros_like(ids), np.zeros_like(ids)
+        for row, enc in enumerate(encodings):
+            n = len(enc.ids)
+            ids[row, :n], types[row, :n], mask[row, :n] = enc.ids, enc.type_ids, 1
+        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
+        logits = self.session.run(None, feed)[0].reshape(-1)
+        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+
+
+class FirstStageScorer:
+    """No learned model: the ranker's own first-stage score stands (tests with hash vectors)."""
+
+    name = "first-stage"
+
+    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
+        """Never called: the ranker keeps first-stage scores when the scorer is this one."""
+        raise NotImplementedError
+
+
+@lru_cache(maxsize=2)
+def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
+    missing = [f for f in FILES if not (model_dir / f).is_file()]
+    if missing:
+        raise ModelNotFoundError(
+            f"the answerability model in {model_dir} lacks {', '.join(missing)}: reinstall, or "
+            "retrain it with `python scripts/train_answerability.py`, or set RAG_SCORER=none"
+        )
+    return CrossEncoderScorer(model_dir)
+
+
+def make_scorer(settings: Settings) -> Scorer:
+    """The scorer the settings name; the cross-encoder is loaded once per process."""
+    if settings.scorer == "cross-encoder":
+        return _cross_encoder(settings.scorer_model_dir or MODEL_DIR)
+    return FirstStageScorer()

@@ -1,0 +1,203 @@
+"""What a question asks for, worked out once per question and passed along.
+
+`analyse(question)` gives a `Question`: the kinds of value an answer should contain (an amount,
+a date, a number, a weight, a count of a noun, a place, a name), the attribute asked about and
+whose it is ("the commercial value of the shipment"), and the extractor that reads the asked value
+off a sentence for the conflict check. The sentence ranker, the pipeline's "the answer lacks the
+asked value" check and the conflict finder all read this one object.
+
+The patterns describe English, not one corpus: dates include eras, centuries, decades and bare
+years; numbers include number words of any size; amounts any currency.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rag import values
+from rag.text import terms
+
+MONTHS = values.MONTHS
+_UNITS = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen"
+    r"|sixteen|seventeen|eighteen|nineteen"
+)
+_TENS = r"twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety"
+NUMBER_WORDS = rf"(?:{_TENS})(?:-(?:{_UNITS}))?|{_UNITS}|dozens?|scores?|hundreds?|thousands?"
+NUMBER_WORDS += r"|millions?|billions?|trillions?"
+_NUMBER = rf"(?:\d[\d,.]*|\b(?:{NUMBER_WORDS})\b)"
+ANY_NUMBER = re.compile(_NUMBER, re.I)
+_ORDINAL = (
+    r"\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth"
+    r"|eleventh|twelfth|thirteenth|fourteenth|fifteenth|sixteenth|seventeenth|eighteenth"
+    r"|nineteenth|twentieth|twenty-first"
+)
+# A date: a month, a year with or without an era, a century, a decade, a weekday.
+DATE = re.compile(
+    rf"\b(?:{MONTHS})\b|\b\d{{1,4}}\s*(?:AD|BC|BCE|CE)\b|\b(?:AD|BC)\s*\d{{1,4}}\b"
+    rf"|\b(?:{_ORDINAL})[- ]centur(?:y|ies)\b|\b\d{{3,4}}s\b|\b(?:1\d|20)\d{{2}}\b"
+    r"|\b(?:in|since|by|until|from|after|before|around|circa|c\.)\s+\d{3,4}\b"
+    r"|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
+    re.I,
+)
+WEIGHT = re.compile(
+    rf"{_NUMBER}\s*(?:metric\s+)?(?:tonnes|tons|kg|kilograms?|grams?|pounds|lbs|ounces)\b", re.I
+)
+AMOUNT = re.compile(
+    rf"{values.CURRENCY_SIGN}\s?\d|\d+(?:\.\d+)?\s*(?:thousand|million|billion|trillion|%|percent)"
+    rf"|{_NUMBER}\s+(?:{values.CURRENCY_WORDS})\b",
+    re.I,
+)
+# A wh-word that opens the question ("when" later is a conjunction: "present when ... inked").
+_START = r"^\W*(?:(?:and|but|so|since|then|in|on|at|by|during)\s+)?"
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A kind of answer: when a question asks for it and what a sentence giving it contains."""
+
+    label: str
+    asks: re.Pattern[str]
+    has: re.Pattern[str]  # what a good answer sentence contains (a ranking hint)
+    # Must every answer contain it? False when the kind is too loose to refuse on: a surname
+    # alone answers "who?", a region "where?".
+    required: bool = True
+
+
+KINDS = (
+    Kind(
+        "an amount",
+        re.compile(
+            r"\b(how much|value of|worth|cost|price|amount|valued|how big|how large)\b", re.I
+        ),
+        AMOUNT,
+        required=False,  # "how much copper?" may be answered in tonnes; checked as a number
+    ),
+    Kind(
+        "a date",
+        re.compile(
+            rf"{_START}when\b|\b(?:what|which) (?:date|day|year|month|century|decade|era|time)\b"
+            r"|\bwhat date\b|\bin what year\b",
+            re.I,
+        ),
+        DATE,
+    ),
+    Kind("a weight", re.compile(r"\b(tonnes|tons|weight|how heavy)\b", re.I), WEIGHT),
+    Kind(
+        "a number",
+        re.compile(r"\b(how many|how much|number of|quantity|percent|percentage)\b", re.I),
+        ANY_NUMBER,
+    ),
+    Kind(
+        "a measure",
+        re.compile(r"\b(how (?:long|old|far|fast|tall|high|deep|wide)|rate)\b", re.I),
+        ANY_NUMBER,
+        required=False,  # "How long did it last?" may be answered "several years"
+    ),
+    Kind(
+        "a place",
+        re.compile(rf"{_START}where\b", re.I),
+        re.compile(r"\b(?:in|at|from|near|-based)\b.*[A-Z][a-z]+|[A-Z][a-z]+-based"),
+        required=False,
+    ),
+    Kind(
+        "a name",
+        re.compile(
+            rf"{_START}(?:who|whom)\b|\bwhich (?:company|firm|organi[sz]ation|official|person)\b",
+            re.I,
+        ),
+        re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+"),
+        required=False,
+    ),
+)
+
+# "how many jobs": the counted noun (not "how many of the ...", "how many more ...").
+_COUNTED = re.compile(r"\bhow many\s+(?!of\b|more\b|times\b|other\b)([a-z][a-z-]{2,})", re.I)
+# "What was the commercial value of ...", "What is the population of ...": the asked attribute.
+_ATTRIBUTE = re.compile(
+    r"^\s*(?:what|which)\s+(?:is|was|are|were|will be)\s+the\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)"
+    r"\s+(?:of|in|for|from)\b",
+    re.I,
+)
+_OWNER = re.compile(r"\bof\s+(?:the\s+)?((?:[\w’'-]+\s+){0,4}[\w’'-]+)\s*\?*\s*$", re.I)
+_WHICH = re.compile(r"\bwhich\s+((?:[\w.-]+\s+){0,2}[\w-]+)", re.I)
+# "not disclosed", "never made public", "withheld": the detail is unknown. Not "not announced
+# until 1912" (it was announced, later) nor "not only disclosed ...".
+WITHHELD = re.compile(
+    r"\b(?:not|never)\b(?!\s+only\b)[^.;]{0,40}?\b(?:disclosed|revealed|made public|announced"
+    r"|released|published|specified)\b(?![^.;]{0,30}\b(?:until|till|before|after|when|in \d))"
+    r"|\bwithheld\b|\bundisclosed\b",
+    re.I,
+)
+
+
+@dataclass(frozen=True)
+class Question:
+    """One question, analysed once."""
+
+    text: str
+    kinds: tuple[Kind, ...]
+    counted: str | None  # the noun of "how many X"
+    attribute: str | None  # "commercial value" in "What was the commercial value of ..."
+    owner: str | None  # "shipment" in "... of the first shipment?"
+    extract: Callable[[str], list[values.Value]] | None  # the asked value, for conflicts
+    named: Callable[[str], list[values.Value]] | None  # names of the X in "which X ...?"
+
+    def lacking(self, text: str) -> str | None:
+        """The required kind of value that `text` does not contain, or None."""
+        for kind in self.kinds:
+            if kind.required and not kind.has.search(text):
+                return kind.label
+        return None
+
+    def withheld(self, sentence: str) -> bool:
+        """The sentence says that the very detail asked about was not made public."""
+        if not self.attribute or not WITHHELD.search(sentence):
+            return False
+        # "the commercial value of the shipment" is not "the value of the MoU".
+        return set(terms(f"{self.attribute} {self.owner or ''}")) <= set(terms(sentence))
+
+    def hint(self, sentence: str) -> float:
+        """A multiplier for a sentence's first-stage score from the kinds asked for."""
+        factor = 1.0
+        for kind in self.kinds:
+            factor *= 1.15 if kind.has.search(sentence) else 0.6
+        if self.named is not None and self.named(sentence):
+            factor *= 1.3
+        return factor
+
+
+def _counted(noun: str) -> Kind:
+    stem = re.escape(noun.lower()[:4])
+    # "2,000 new jobs" or "jobs ... is 2,000"
+    count = re.compile(
+        rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}|{stem}\w*\s+(?:[\w-]+\s+){{0,3}}?{_NUMBER}",
+        re.I,
+    )
+    return Kind(f"a number of {noun}", _COUNTED, count)
+
+
+@lru_cache(maxsize=1024)
+def analyse(text: str) -> Question:
+    """What `text` asks for (cached: the pipeline, ranker and conflict check share it)."""
+    kinds = [k for k in KINDS if k.asks.search(text)]
+    noun = _COUNTED.search(text)
+    if noun:
+        kinds.append(_counted(noun.group(1)))
+    attribute = _ATTRIBUTE.search(text)
+    owner = _OWNER.search(text)
+    measure = values.measure_for(text)
+    which = _WHICH.search(text)
+    named = values.which_extractor(text, which.group(1)) if which and not measure else None
+    return Question(
+        text=text,
+        kinds=tuple(kinds),
+        counted=noun.group(1) if noun else None,
+        attribute=attribute.group(1).lower() if attribute else None,
+        owner=owner.group(1).split()[-1].lower() if owner else None,
+        extract=measure or named,
+        named=named,
+    )

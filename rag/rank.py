@@ -1,0 +1,169 @@
+"""The one sentence ranker: every backend, the pipeline and the conflict check read its order.
+
+Two stages. The first scores every sentence of the retrieved passages cheaply: idf-weighted term
+overlap with the question, the embedder's cosine, a little credit for neighbouring sentences, and
+a hint from the kind of value asked for. The learned scorer (`rag.answerability`) then reads the
+`rerank_depth` best of them together with the question; its probability is the final score,
+and the sentences it did not read rank below them. The final score is what abstention, the
+choice of quoted sentences, the LLM's excerpts and the conflict check all compare.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rag.answerability import FirstStageScorer, Scorer
+from rag.chunk import sentence_spans
+from rag.cite import CLOSING, passage_sentences
+from rag.embed import Embedder
+from rag.question import Question
+from rag.text import numbers, terms
+from rag.types import Document, Passage
+
+_HEADING_MAX_WORDS = 10
+
+
+@dataclass(frozen=True)
+class Scored:
+    """A candidate answer sentence: its score, passage number and exact document span."""
+
+    score: float
+    n: int
+    doc_id: str
+    start: int
+    end: int
+    text: str
+    first: float = 0.0  # the first-stage score that chose it for the scorer
+
+
+class Ranker:
+    """Ranks the sentences of retrieved passages as answers to an analysed question."""
+
+    def __init__(
+        self,
+        documents: Mapping[str, Document],
+        embedder: Embedder,
+        scorer: Scorer | None = None,
+        depth: int = 10,
+        threshold: float = 0.5,
+    ) -> None:
+        self.documents = documents
+        self.embedder = embedder
+        self.scorer = scorer or FirstStageScorer()
+        self.depth = depth
+        self.threshold = threshold
+        self.idf = _idf(documents.values())
+        self.idf_max = max(self.idf.values(), default=1.0)
+        self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
+        self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
+
+    def overlap(self, question: str, sentence: str) -> float:
+        """idf-weighted share of the question's terms found in the sentence."""
+        q = set(terms(question))
+        if not q:
+            return 0.0
+        weight = lambda t: self.idf.get(t, self.idf_max)  # noqa: E731
+        return sum(weight(t) for t in q & set(terms(sentence))) / sum(weight(t) for t in q)
+
+    def first_score(self, q: Question, sentence: str, context: str = "", cos: float = 0.0) -> float:
+        """Overlap and similarity, some credit for neighbouring sentences, the kind hint."""
+        own = self.overlap(q.text, sentence)
+        # The answer sentence often leans on its neighbour for the entity the question names.
+        near = self.overlap(q.text, f"{sentence} {context}") if context else own
+        value = 0.4 * (own + 0.3 * (near - own)) + 0.6 * max(cos, 0.0)
+        if q.withheld(sentence):
+            # "The quantity ... has not been disclosed" honestly answers "What was the quantity?"
+            return value * 1.1
+        value *= q.hint(sentence)
+        # A sentence whose only numbers are the question's own adds nothing new.
+        if numbers(sentence) and numbers(sentence) <= numbers(q.text):
+            value *= 0.8
+        return value
+
+    def candidates(self, passages: Sequence[Passage]) -> list[tuple[int, str, int, int, str]]:
+        """(passage n, doc id, start, end, neighbours' text) of each distinct passage sentence."""
+        out: list[tuple[int, str, int, int, str]] = []
+        seen: set[tuple[str, int]] = set()
+        for p in passages:
+            doc = self.documents[p.chunk.doc_id]
+            spans = passage_sentences(p, doc)
+            for i, (s, e) in enumerate(spans):
+                text = doc.text[s:e]
+                if (doc.doc_id, s) in seen or _is_heading(text):
+                    continue
+                seen.add((doc.doc_id, s))
+                context = " ".join(doc.text[a:b] for a, b in spans[max(0, i - 1) : i + 2 : 2])
+                out.append((p.n, doc.doc_id, s, e, context))
+        return out
+
+    def similarities(self, question: str, keys: list[tuple[str, int, int]]) -> np.ndarray:
+        """Cosine of the question with each sentence; sentence vectors are cached across calls."""
+        missing = [k for k in keys if k not in self._vectors]
+        if missing:
+            texts = [self.documents[d].text[s:e] for d, s, e in missing]
+            for key, vec in zip(missing, self.embedder.embed(texts), strict=True):
+                self._vectors[key] = vec
+        if not keys:
+            return np.zeros(0, dtype=np.float32)
+        matrix = np.stack([self._vectors[k] for k in keys])
+        return matrix @ self.embedder.embed([question])[0]
+
+    def first_stage(self, q: Question, passages: Sequence[Passage]) -> list[Scored]:
+        """Every distinct sentence of the passages by first-stage score, best first."""
+        cands = self.candidates(passages)
+        sims = self.similarities(q.text, [(d, s, e) for _, d, s, e, _ in cands])
+        ranked = []
+        for (n, doc_id, s, e, context), cos in zip(cands, sims, strict=True):
+            text = self.documents[doc_id].text[s:e]
+            # Earlier passages win ties: retrieval rank is evidence too.
+            score = self.first_score(q, text, context, float(cos)) - 0.005 * n
+            ranked.append(Scored(score, n, doc_id, s, e, text, score))
+        ranked.sort(key=lambda r: -r.score)
+        return ranked
+
+    def rank(self, q: Question, passages: Sequence[Passage]) -> list[Scored]:
+        """Every distinct sentence of the passages, best answer first (remembers the last call:
+        the pipeline, the conflict check and the extractive backend share one ranking)."""
+        key = (q.text, tuple(p.chunk.chunk_id for p in passages))
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        ranked = self.first_stage(q, passages)
+        if not isinstance(self.scorer, FirstStageScorer) and ranked:
+            head, tail = ranked[: self.depth], ranked[self.depth :]
+            pairs = [(self.documents[r.doc_id].title, r.text) for r in head]
+            probs = self.scorer.score(q.text, pairs)
+            head = [
+                replace(r, score=self._withheld_floor(q, r.text, float(p)))
+                for r, p in zip(head, probs, strict=True)
+            ]
+            head.sort(key=lambda r: (-r.score, -r.first))
+            # The unread tail ranks below: a score under any head score keeps its own order.
+            low = min((r.score for r in head), default=0.0)
+            tail = [replace(r, score=low * r.first / (1.0 + r.first) * 0.5) for r in tail]
+            ranked = head + tail
+        self._last = (key, ranked)
+        return ranked
+
+    def _withheld_floor(self, q: Question, sentence: str, prob: float) -> float:
+        """A sentence saying the asked detail was withheld answers the question (an honest,
+        cited abstention), though the scorer, trained on sentences giving facts, rates it low."""
+        return max(prob, self.threshold) if q.withheld(sentence) else prob
+
+
+def _is_heading(text: str) -> bool:
+    return not CLOSING.search(text) and len(text.split()) <= _HEADING_MAX_WORDS
+
+
+def _idf(documents: Iterable[Document]) -> dict[str, float]:
+    df: Counter[str] = Counter()
+    n = 0
+    for doc in documents:
+        for s, e in sentence_spans(doc.text):
+            n += 1
+            df.update(set(terms(doc.text[s:e])))
+    return {t: math.log(1 + n / c) for t, c in df.items()}
