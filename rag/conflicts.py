@@ -18,12 +18,16 @@ from rag.values import Value
 
 
 def find_conflicts(
-    q: Question, ranked: Sequence[Scored], min_score: float, passages: Sequence[Passage]
+    q: Question,
+    ranked: Sequence[Scored],
+    min_score: float,
+    passages: Sequence[Passage],
+    ratio: float = 0.6,
 ) -> list[dict[str, Any]]:
     """One conflict when the best answering sentences of two or more documents disagree."""
     if q.extract is None or not ranked:
         return []
-    floor = max(min_score, 0.6 * ranked[0].score)
+    floor = max(min_score, ratio * ranked[0].score)
     per_doc: dict[str, tuple[Value, Scored]] = {}
     for cand in ranked:
         if cand.score < floor:

@@ -121,7 +121,9 @@ class Pipeline:
         self.ranker = Ranker(
             store.documents, embedder, scorer, settings.rerank_depth, settings.min_answer_score
         )
-        self.extractive = ExtractiveGenerator(self.ranker, settings.min_answer_score)
+        self.extractive = ExtractiveGenerator(
+            self.ranker, settings.min_answer_score, settings.second_quote_ratio
+        )
         self.backends = Backends(settings, self.extractive)
 
     @classmethod
@@ -202,11 +204,14 @@ class Pipeline:
             for p in passages
         ]
         first_token: float | None = None
+        rank_ms = 0.0
         if not passages or max(p.cosine for p in passages) < self.settings.min_retrieval_score:
             result.backend = "retrieval"
             result.warnings.append("no passage is close enough to the question")
         else:
+            t_rank = time.perf_counter()
             ranked = self.ranker.rank(q, passages)
+            rank_ms = (time.perf_counter() - t_rank) * 1000
             result.confidence = round(ranked[0].score, 4) if ranked else None
             focused = focus(passages, ranked, self.settings.llm_sentences_per_passage)
             attempt = Attempt()
@@ -225,6 +230,7 @@ class Pipeline:
         t2 = time.perf_counter()
         result.timings_ms = {
             "retrieve": round((t1 - t0) * 1000, 2),
+            "rank": round(rank_ms, 2),
             "generate": round((t2 - t1) * 1000, 2),
             "total": round((t2 - t0) * 1000, 2),
         }
@@ -290,7 +296,13 @@ class Pipeline:
             ranked = sorted([*ranked, *self.ranker.rank(q, probes)], key=lambda r: -r.score)
         everything = [*passages, *probes]
         # Titles come from the passages: no per-question walk over every document.
-        result.conflicts = find_conflicts(q, ranked, self.settings.min_answer_score, everything)
+        result.conflicts = find_conflicts(
+            q,
+            ranked,
+            self.settings.min_answer_score,
+            everything,
+            self.settings.conflict_score_ratio,
+        )
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)

@@ -17,9 +17,10 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, ranker: Ranker, min_support: float) -> None:
+    def __init__(self, ranker: Ranker, min_support: float, second_ratio: float = 0.85) -> None:
         self.ranker = ranker
         self.min_support = min_support
+        self.second_ratio = second_ratio
 
     def answer(self, question: str, passages: Sequence[Passage]) -> str:
         """Best sentence [n], plus a second from another document when it is nearly as good."""
@@ -30,7 +31,7 @@ class ExtractiveGenerator:
         picked = [best]
         for cand in ranked[1:]:
             if cand.doc_id != best.doc_id and cand.score >= max(
-                0.85 * best.score, self.min_support
+                self.second_ratio * best.score, self.min_support
             ):
                 picked.append(cand)
                 break

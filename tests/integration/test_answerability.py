@@ -1,0 +1,113 @@
+"""The learned answerability scorer on its real weights, and its calibrated threshold end to end
+on written documents from outside the seeds (history, science, sport)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.answerability import MODEL_DIR, make_scorer
+from rag.config import Settings
+from rag.pipeline import Pipeline, build_index
+
+pytestmark = [pytest.mark.slow]
+
+HISTORY = """The Fall of Rome
+
+The Western Roman Empire fell in 476 AD, when the Germanic chieftain Odoacer deposed the emperor Romulus Augustulus. The Eastern Roman Empire, ruled from Constantinople, survived for nearly a thousand more years.
+
+Constantinople was captured by the Ottoman Turks in 1453 after a siege of 53 days. Sultan Mehmed II then made the city his capital.
+"""
+SCIENCE = """Penicillin
+
+Alexander Fleming, a Scottish physician, discovered penicillin in 1928 at St Mary's Hospital in London. He noticed that a mould had killed the bacteria growing on a culture plate.
+
+Mass production of penicillin began during the Second World War, when American companies grew the mould in deep fermentation tanks.
+"""
+SPORT = """The 1966 World Cup
+
+England won the 1966 FIFA World Cup, beating West Germany 4–2 after extra time in the final at Wembley Stadium. Geoff Hurst scored a hat-trick in the final, the only one in a World Cup final until 2022.
+
+Sixteen teams took part in the tournament, which was held in England from 11 to 30 July 1966.
+"""
+
+
+@pytest.fixture(scope="module")
+def outside(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
+    root = tmp_path_factory.mktemp("outside")
+    docs = root / "docs"
+    docs.mkdir()
+    for name, text in {"rome": HISTORY, "penicillin": SCIENCE, "worldcup": SPORT}.items():
+        (docs / f"{name}.txt").write_text(text, encoding="utf-8")
+    settings = Settings(index_dir=root / "index", sources=[docs], llm_backend="extractive")
+    build_index(settings)
+    return Pipeline.load(settings)
+
+
+def test_packaged_model_is_small_and_says_how_it_was_trained() -> None:
+    size = (MODEL_DIR / "model-int8.onnx").stat().st_size
+    assert size <= 25 * 1024 * 1024
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert {"seed", "steps", "train_seconds", "pairs", "int8_vs_fp32_mean_abs"} <= set(meta)
+    assert meta["int8_vs_fp32_mean_abs"] < 0.05
+
+
+def test_scorer_prefers_the_sentence_that_gives_the_asked_fact() -> None:
+    scorer = make_scorer(Settings())
+    probs = scorer.score(
+        "When did the Western Roman Empire fall?",
+        [
+            (
+                "The Fall of Rome",
+                "The Western Roman Empire fell in 476 AD, when Odoacer deposed"
+                " the emperor Romulus Augustulus.",
+            ),
+            ("The Fall of Rome", "Sultan Mehmed II then made the city his capital."),
+            ("Penicillin", "Alexander Fleming discovered penicillin in 1928."),
+        ],
+    )
+    assert probs.shape == (3,) and ((probs >= 0) & (probs <= 1)).all()
+    assert probs[0] > probs[1] and probs[0] > probs[2]
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("When did the Western Roman Empire fall?", "476"),
+        ("Who discovered penicillin?", "Fleming"),
+        ("How many teams took part in the 1966 World Cup?", "Sixteen"),
+        ("Who scored a hat-trick in the 1966 final?", "Hurst"),
+    ],
+)
+def test_clearly_answerable_questions_are_answered(
+    outside: Pipeline, question: str, expected: str
+) -> None:
+    answer = outside.answer(question)
+    assert not answer.abstained, answer.warnings
+    assert expected in answer.answer
+    assert answer.confidence is not None
+    assert answer.confidence >= outside.settings.min_answer_score
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Who won the 1998 Tour de France?",
+        "What is the boiling point of mercury?",
+        "How many children did Alexander Fleming have?",
+        "Who was the first emperor of the Ottoman dynasty?",
+    ],
+)
+def test_clearly_unanswerable_questions_abstain(outside: Pipeline, question: str) -> None:
+    answer = outside.answer(question)
+    assert answer.abstained, answer.answer
+    assert answer.citations == []
+
+
+def test_model_dir_setting_and_missing_model_error(tmp_path: Path) -> None:
+    from rag.errors import ModelNotFoundError
+
+    with pytest.raises(ModelNotFoundError, match="RAG_SCORER=none"):
+        make_scorer(Settings(scorer_model_dir=tmp_path))
