@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (the written documents below keep one paragraph per line)
 """The learned answerability scorer on its real weights, and its calibrated threshold end to end
 on written documents from outside the seeds (history, science, sport)."""
 
