@@ -206,9 +206,10 @@ def sweep(rows: list[dict[str, Any]], thresholds: list[float]) -> list[dict[str,
     a row abstains when it abstained anyway or its confidence is below the threshold."""
     out = []
     for t in thresholds:
-        right, ans_right, unans_right, n_ans, n_unans = 0, 0, 0, 0, 0
+        right, ans_right, unans_right, n_ans, n_unans, answered = 0, 0, 0, 0, 0, 0
         for r in rows:
             abstains = r["abstained"] or r["confidence"] is None or r["confidence"] < t
+            answered += not abstains
             if r["kind"] == "unanswerable":
                 n_unans += 1
                 unans_right += abstains
@@ -224,6 +225,8 @@ def sweep(rows: list[dict[str, Any]], thresholds: list[float]) -> list[dict[str,
                 "overall": round(right / max(len(rows), 1), 4),
                 "answerable_accuracy": round(ans_right / max(n_ans, 1), 4),
                 "abstention_accuracy": round(unans_right / max(n_unans, 1), 4),
+                # Of the questions it would answer, the share answered right.
+                "precision": round(ans_right / max(answered, 1), 4),
             }
         )
     return out

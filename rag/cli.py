@@ -168,14 +168,17 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
     if args.out:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
-    print(f"split {args.split}: threshold / overall / answerable / unanswerable abstained")
+    print(
+        f"split {args.split}: threshold / overall / answerable / unanswerable abstained"
+        " / precision of answers given"
+    )
     for suite_name in ("seeds", "squad2", "both"):
         chosen = [r for r in rows if suite_name == "both" or r["suite"] == suite_name]
         print(f"-- {suite_name} ({len(chosen)} questions)")
         for s in sweep(chosen, grid):
             print(
                 f"{s['threshold']:.2f}  {s['overall']:.3f}  {s['answerable_accuracy']:.3f}"
-                f"  {s['abstention_accuracy']:.3f}"
+                f"  {s['abstention_accuracy']:.3f}  {s['precision']:.3f}"
             )
     return 0
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from rag.answerability import make_scorer
 from rag.chunk import chunk_documents
-from rag.cite import parse_claims, verify
+from rag.cite import parse_claims, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
@@ -278,10 +278,14 @@ class Pipeline:
             result.warnings.append("no sentence of the draft answer is supported by the sources")
             return
         result.answer, result.citations = checked.text, checked.citations
-        if q.withheld(checked.text) or any(
-            q.withheld(c.quote) for c in checked.citations if c.verified
-        ):
-            # The answer leans on a source that says the detail was never made public.
+        withheld = [c for c in checked.citations if c.verified and q.withheld(c.quote)]
+        if withheld:
+            # A source says the asked detail was never made public: quote just that source.
+            cite = replace(withheld[0], n=1)
+            result.abstained, result.citations = True, [cite]
+            result.answer = f"{ABSTAIN[:-1]}: {with_markers(cite.quote, [1])}"
+            return
+        if q.withheld(checked.text):
             result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
             return

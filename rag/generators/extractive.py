@@ -12,8 +12,8 @@ from rag.types import Passage
 
 
 class ExtractiveGenerator:
-    """Quotes the sentence the shared ranker puts first, and a second from another document
-    when it scores nearly as well; abstains when the best is below the answer threshold."""
+    """Quotes the sentence the shared ranker puts first, and the runner-up when it scores nearly
+    as well; abstains when the best is below the answer threshold."""
 
     name = "extractive"
 
@@ -23,18 +23,19 @@ class ExtractiveGenerator:
         self.second_ratio = second_ratio
 
     def answer(self, question: str, passages: Sequence[Passage]) -> str:
-        """Best sentence [n], plus a second from another document when it is nearly as good."""
+        """Best sentence [n], plus the runner-up [m] when it is nearly as good."""
         ranked = self.ranker.rank(analyse(question), passages)
         if not ranked or ranked[0].score < self.min_support:
             return ABSTAIN
         best = ranked[0]
         picked = [best]
-        for cand in ranked[1:]:
-            if cand.doc_id != best.doc_id and cand.score >= max(
-                self.second_ratio * best.score, self.min_support
-            ):
-                picked.append(cand)
-                break
+        # A runner-up nearly as good often completes the answer (the fact spans two sentences)
+        # or confirms it from a second source: quote it too, in document order.
+        if len(ranked) > 1 and ranked[1].score >= max(
+            self.second_ratio * best.score, self.min_support
+        ):
+            picked.append(ranked[1])
+            picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
         return " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
 
     def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:

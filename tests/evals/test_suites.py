@@ -87,3 +87,20 @@ def test_seeds_gold_is_split_by_kind() -> None:
 def test_unknown_suite_is_a_clear_error() -> None:
     with pytest.raises(InvalidInputError, match="suite must be one of"):
         load_suite("nope")
+
+
+def test_sweep_shows_what_each_threshold_would_give() -> None:
+    from evals.harness import sweep
+
+    rows = [
+        {"kind": "factoid", "abstained": False, "confidence": 0.9, "answer_has_gold": True},
+        {"kind": "factoid", "abstained": False, "confidence": 0.3, "answer_has_gold": True},
+        {"kind": "factoid", "abstained": False, "confidence": 0.6, "answer_has_gold": False},
+        {"kind": "unanswerable", "abstained": False, "confidence": 0.4, "answer_has_gold": False},
+        {"kind": "unanswerable", "abstained": True, "confidence": 0.8, "answer_has_gold": False},
+    ]
+    low, mid, high = sweep(rows, [0.1, 0.5, 0.95])
+    assert (low["answerable_accuracy"], low["abstention_accuracy"]) == (0.6667, 0.5)
+    assert (mid["answerable_accuracy"], mid["abstention_accuracy"]) == (0.3333, 1.0)
+    assert mid["precision"] == 0.5 and mid["overall"] == 0.6
+    assert (high["answerable_accuracy"], high["overall"]) == (0.0, 0.4)
