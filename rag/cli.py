@@ -53,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--split", choices=("dev", "test"), default="dev")
     p.add_argument("--limit", type=int, default=None, help="questions per suite (even sample)")
     p.add_argument("--out", type=Path, default=None, help="write the per-question rows here")
+    p.add_argument(
+        "--article",
+        default=None,
+        help="SQuAD: only questions about this article id (one held out of a cross-fit scorer)",
+    )
     return parser
 
 
@@ -159,6 +164,8 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
         suite = load_suite(name)
         pipeline = Pipeline.load(suite_settings(open_settings, suite))
         items = suite.select(args.split, args.limit)
+        if args.article and name == "squad2":
+            items = [i for i in items if i["doc_id"] == args.article]
         report = run_eval(
             functools.partial(pipeline.answer, backend="extractive"), items, progress=_progress
         )

