@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,6 @@ from rag.types import Document
 
 ROOT = Path(__file__).resolve().parent.parent
 SUITES = ("seeds", "squad2")
-SPLITS = ("dev", "test")
 SQUAD2_DEFAULT = ROOT.parent / "shared" / "bench" / "squad2" / "dev-articles-0-7.json"
 # Held out: chosen before any tuning, one technical and one institutional article.
 SQUAD2_TEST_ARTICLES = ("Steam_engine", "Harvard_University")
@@ -140,18 +138,3 @@ def suite_settings(settings: Settings, suite: Suite, cache: Path | None = None) 
     if not (scoped.current_index / "manifest.json").exists():
         index_documents(scoped, suite.documents, sources=[f"suite:{suite.name}"])
     return scoped
-
-
-def check_split(split: str | None) -> str | None:
-    """`dev`, `test` or None (both), else a clear error."""
-    if split is not None and split not in SPLITS:
-        raise InvalidInputError(f"split must be one of {', '.join(SPLITS)}, got {split!r}")
-    return split
-
-
-def kinds(items: Sequence[dict[str, Any]]) -> dict[str, int]:
-    """How many questions of each kind."""
-    out: dict[str, int] = {}
-    for item in items:
-        out[item["kind"]] = out.get(item["kind"], 0) + 1
-    return out

@@ -75,16 +75,6 @@ class CrossEncoderScorer:
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
 
-class FirstStageScorer:
-    """No learned model: the ranker's own first-stage score stands (tests with hash vectors)."""
-
-    name = "first-stage"
-
-    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Never called: the ranker keeps first-stage scores when the scorer is this one."""
-        raise NotImplementedError
-
-
 @lru_cache(maxsize=2)
 def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
     missing = [f for f in FILES if not (model_dir / f).is_file()]
@@ -96,8 +86,8 @@ def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
     return CrossEncoderScorer(model_dir)
 
 
-def make_scorer(settings: Settings) -> Scorer:
-    """The scorer the settings name; the cross-encoder is loaded once per process."""
+def make_scorer(settings: Settings) -> Scorer | None:
+    """The scorer the settings name (loaded once per process); None: first-stage scores stand."""
     if settings.scorer == "cross-encoder":
         return _cross_encoder(settings.scorer_model_dir or MODEL_DIR)
-    return FirstStageScorer()
+    return None

@@ -117,9 +117,12 @@ class Pipeline:
         self.settings = settings
         self.store = store
         self.retriever = Retriever(store, embedder, settings)
-        scorer = make_scorer(settings) if settings.scorer != "none" else None
         self.ranker = Ranker(
-            store.documents, embedder, scorer, settings.rerank_depth, settings.min_answer_score
+            store.documents,
+            embedder,
+            make_scorer(settings),
+            settings.rerank_depth,
+            settings.min_answer_score,
         )
         self.extractive = ExtractiveGenerator(
             self.ranker, settings.min_answer_score, settings.second_quote_ratio

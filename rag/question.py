@@ -13,7 +13,6 @@ years; numbers include number words of any size; amounts any currency.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -134,6 +133,36 @@ WITHHELD = re.compile(
 )
 
 
+_ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
+_ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
+_ASKS_DATE = re.compile(
+    r"^\W*(?:in |on )?when\b|\b(?:what|which) (?:date|day|year|month|century)\b", re.I
+)
+# Question nouns that ask for an organisation ("Which militant group ...?").
+_ORG_NOUNS = {"group", "organization", "organisation", "outfit", "militant", "militants"}
+
+
+def _measure(question: str) -> values.Extractor | None:
+    """The value reader for a question asking for a date, an amount or a share, else None."""
+    if _ASKS_DATE.search(question):
+        return values.dates
+    if _ASKS_MONEY.search(question):
+        return values.money
+    if _ASKS_PERCENT.search(question):
+        return values.percent
+    return None
+
+
+def _which(question: str, phrase: str) -> values.Extractor | None:
+    """`Which X ...?`: names of the asked noun ("the Biden administration"), or organisations."""
+    words = phrase.split()
+    if _ORG_NOUNS & {w.lower() for w in words}:
+        return values.organisations(question)
+    # The noun is the first common (lower-case) word: "which US administration", "which senator".
+    noun = next((w for w in words if w.isalpha() and w.islower() and len(w) >= 4), None)
+    return values.named(noun) if noun else None
+
+
 @dataclass(frozen=True)
 class Question:
     """One question, analysed once."""
@@ -143,8 +172,8 @@ class Question:
     counted: str | None  # the noun of "how many X"
     attribute: str | None  # "commercial value" in "What was the commercial value of ..."
     owner: str | None  # "shipment" in "... of the first shipment?"
-    extract: Callable[[str], list[values.Value]] | None  # the asked value, for conflicts
-    named: Callable[[str], list[values.Value]] | None  # names of the X in "which X ...?"
+    extract: values.Extractor | None  # reads the asked value off a sentence, for conflicts
+    named: values.Extractor | None  # names of the X in "which X ...?"
 
     def lacking(self, text: str) -> str | None:
         """The required kind of value that `text` does not contain, or None."""
@@ -189,9 +218,9 @@ def analyse(text: str) -> Question:
         kinds.append(_counted(noun.group(1)))
     attribute = _ATTRIBUTE.search(text)
     owner = _OWNER.search(text)
-    measure = values.measure_for(text)
+    measure = _measure(text)
     which = _WHICH.search(text)
-    named = values.which_extractor(text, which.group(1)) if which and not measure else None
+    named = _which(text, which.group(1)) if which and not measure else None
     return Question(
         text=text,
         kinds=tuple(kinds),

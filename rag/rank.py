@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rag.answerability import FirstStageScorer, Scorer
+from rag.answerability import Scorer
 from rag.chunk import sentence_spans
 from rag.cite import CLOSING, passage_sentences
 from rag.embed import Embedder
@@ -54,7 +54,7 @@ class Ranker:
     ) -> None:
         self.documents = documents
         self.embedder = embedder
-        self.scorer = scorer or FirstStageScorer()
+        self.scorer = scorer  # None: the first-stage score is the final score (tests)
         self.depth = depth
         self.threshold = threshold
         self.idf = _idf(documents.values())
@@ -133,7 +133,7 @@ class Ranker:
         if self._last is not None and self._last[0] == key:
             return self._last[1]
         ranked = self.first_stage(q, passages)
-        if not isinstance(self.scorer, FirstStageScorer) and ranked:
+        if self.scorer is not None and ranked:
             head, tail = ranked[: self.depth], ranked[self.depth :]
             pairs = [(self.documents[r.doc_id].title, r.text) for r in head]
             probs = self.scorer.score(q.text, pairs)

@@ -149,8 +149,7 @@ def named(noun: str) -> Extractor:
     return extract
 
 
-# Question nouns that ask for an organisation, and the last words an organisation's name ends with.
-_ORG_NOUNS = {"group", "organization", "organisation", "outfit", "militant", "militants"}
+# The last words an organisation's name ends with.
 _ORG_NAME = re.compile(
     r"\b(?:[A-Z][\w’'-]+\s+){1,4}"
     r"(?:Army|Brigade|Front|Group|Organization|Organisation|Party|Movement|Council|Force|Forces)\b"
@@ -170,31 +169,3 @@ def organisations(question: str) -> Extractor:
         ]
 
     return extract
-
-
-def which_extractor(question: str, phrase: str) -> Extractor | None:
-    """`Which X ...?`: names of the asked noun ("the Biden administration"), or organisations."""
-    words = phrase.split()
-    if _ORG_NOUNS & {w.lower() for w in words}:
-        return organisations(question)
-    # The noun is the first common (lower-case) word: "which US administration", "which senator".
-    noun = next((w for w in words if w.isalpha() and w.islower() and len(w) >= 4), None)
-    return named(noun) if noun else None
-
-
-_ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
-_ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
-_ASKS_DATE = re.compile(
-    r"^\W*(?:in |on )?when\b|\b(?:what|which) (?:date|day|year|month|century)\b", re.I
-)
-
-
-def measure_for(question: str) -> Extractor | None:
-    """The value reader for a question asking for a date, an amount or a share, else None."""
-    if _ASKS_DATE.search(question):
-        return dates
-    if _ASKS_MONEY.search(question):
-        return money
-    if _ASKS_PERCENT.search(question):
-        return percent
-    return None
