@@ -27,9 +27,10 @@ def find_conflicts(
     """One conflict when the best answering sentences of two or more documents disagree."""
     if q.extract is None or not ranked:
         return []
-    floor = max(min_score, ratio * ranked[0].score)
+    by_score = sorted(ranked, key=lambda r: -r.score)
+    floor = max(min_score, ratio * by_score[0].score)
     per_doc: dict[str, tuple[Value, Scored]] = {}
-    for cand in ranked:
+    for cand in by_score:
         if cand.score < floor:
             break
         if cand.doc_id in per_doc:

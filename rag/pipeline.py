@@ -20,7 +20,7 @@ from rag.generators.extractive import ExtractiveGenerator
 from rag.ingest import load_documents
 from rag.lexical import BM25Index
 from rag.question import Question, analyse
-from rag.rank import Ranker, Scored
+from rag.rank import Ranker, Scored, confidence
 from rag.retrieve import Retriever
 from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
@@ -123,6 +123,7 @@ class Pipeline:
             make_scorer(settings),
             settings.rerank_depth,
             settings.min_answer_score,
+            settings.first_stage_weight,
         )
         self.extractive = ExtractiveGenerator(
             self.ranker, settings.min_answer_score, settings.second_quote_ratio
@@ -215,7 +216,8 @@ class Pipeline:
             t_rank = time.perf_counter()
             ranked = self.ranker.rank(q, passages)
             rank_ms = (time.perf_counter() - t_rank) * 1000
-            result.confidence = round(ranked[0].score, 4) if ranked else None
+            best = confidence(ranked)
+            result.confidence = round(best, 4) if best is not None else None
             focused = focus(passages, ranked, self.settings.llm_sentences_per_passage)
             attempt = Attempt()
             pieces: list[str] = []
@@ -252,7 +254,8 @@ class Pipeline:
     ) -> None:
         """Verify the draft's citations, decide abstention, surface conflicting sources."""
         declined = not draft.strip() or draft.strip() == ABSTAIN or bool(DONT_KNOW.search(draft))
-        strong = bool(ranked) and ranked[0].score >= self.settings.quote_when_declined_score
+        best = confidence(ranked)
+        strong = best is not None and best >= self.settings.quote_when_declined_score
         if declined and strong and result.backend != "extractive":
             # Small local models often decline when the question is paraphrased. A source
             # sentence that matches strongly is quoted instead (verbatim, so still verified).

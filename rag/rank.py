@@ -4,8 +4,9 @@ Two stages. The first scores every sentence of the retrieved passages cheaply: i
 overlap with the question, the embedder's cosine, a little credit for neighbouring sentences, and
 a hint from the kind of value asked for. The learned scorer (`rag.answerability`) then reads the
 `rerank_depth` best of them together with the question; its probability is the final score,
-and the sentences it did not read rank below them. The final score is what abstention, the
-choice of quoted sentences, the LLM's excerpts and the conflict check all compare.
+and the sentences it did not read rank below them. The highest final score decides abstention
+(one threshold); the quoted sentence is the best by scorer logit plus the first-stage evidence;
+the LLM's excerpts and the conflict check read the same ranking.
 """
 
 from __future__ import annotations
@@ -51,12 +52,14 @@ class Ranker:
         scorer: Scorer | None = None,
         depth: int = 10,
         threshold: float = 0.5,
+        first_weight: float = 10.0,
     ) -> None:
         self.documents = documents
         self.embedder = embedder
         self.scorer = scorer  # None: the first-stage score is the final score (tests)
         self.depth = depth
         self.threshold = threshold
+        self.first_weight = first_weight
         self.idf = _idf(documents.values())
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
@@ -141,7 +144,10 @@ class Ranker:
                 replace(r, score=self._withheld_floor(q, r.text, float(p)))
                 for r, p in zip(head, probs, strict=True)
             ]
-            head.sort(key=lambda r: (-r.score, -r.first))
+            # Which sentence to quote: the scorer's logit plus the first-stage evidence (on text
+            # the scorer never saw, its own order alone picks the answering sentence less
+            # often). Whether to answer at all stays the scorer's: see `confidence`.
+            head.sort(key=lambda r: -(_logit(r.score) + self.first_weight * r.first))
             # The unread tail ranks below: a score under any head score keeps its own order.
             low = min((r.score for r in head), default=0.0)
             tail = [replace(r, score=low * r.first / (1.0 + r.first) * 0.5) for r in tail]
@@ -153,6 +159,16 @@ class Ranker:
         """A sentence saying the asked detail was withheld answers the question (an honest,
         cited abstention), though the scorer, trained on sentences giving facts, rates it low."""
         return max(prob, self.threshold) if q.withheld(sentence) else prob
+
+
+def confidence(ranked: Sequence[Scored]) -> float | None:
+    """How likely the best candidate answers the question: the highest final score, or None."""
+    return max((r.score for r in ranked), default=None)
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
 
 
 def _is_heading(text: str) -> bool:

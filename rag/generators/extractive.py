@@ -7,7 +7,7 @@ from collections.abc import Iterator, Sequence
 from rag.cite import with_markers
 from rag.generate import ABSTAIN
 from rag.question import analyse
-from rag.rank import Ranker
+from rag.rank import Ranker, confidence
 from rag.types import Passage
 
 
@@ -25,7 +25,8 @@ class ExtractiveGenerator:
     def answer(self, question: str, passages: Sequence[Passage]) -> str:
         """Best sentence [n], plus the runner-up [m] when it is nearly as good."""
         ranked = self.ranker.rank(analyse(question), passages)
-        if not ranked or ranked[0].score < self.min_support:
+        best_score = confidence(ranked)
+        if best_score is None or best_score < self.min_support:
             return ABSTAIN
         best = ranked[0]
         picked = [best]
