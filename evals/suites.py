@@ -81,10 +81,12 @@ def squad2_documents(data: dict[str, Any]) -> tuple[list[Document], dict[str, li
     return docs, offsets
 
 
-def squad2_items(data: dict[str, Any]) -> list[dict[str, Any]]:
+def squad2_items(
+    data: dict[str, Any], offsets: dict[str, list[int]] | None = None
+) -> list[dict[str, Any]]:
     """Gold items: answerable questions keep every distinct gold span; `start` gives the
     document offset of the first one (training data uses it to find the answering sentence)."""
-    _, offsets = squad2_documents(data)
+    offsets = offsets if offsets is not None else squad2_documents(data)[1]
     items = []
     for article in data["data"]:
         doc_id = doc_id_of(article["title"])
@@ -124,7 +126,8 @@ def load_suite(name: str, squad2: Path | None = None) -> Suite:
                 f"SQuAD 2.0 articles not found at {path}: set RAG_SQUAD2_PATH to the JSON file"
             )
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Suite("squad2", squad2_documents(data)[0], squad2_items(data))
+        docs, offsets = squad2_documents(data)
+        return Suite("squad2", docs, squad2_items(data, offsets))
     raise InvalidInputError(f"suite must be one of {', '.join(SUITES)}, got {name!r}")
 
 

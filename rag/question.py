@@ -113,6 +113,8 @@ KINDS = (
     ),
 )
 
+_DATE_KIND = next(k for k in KINDS if k.label == "a date")
+
 # "how many jobs": the counted noun (not "how many of the ...", "how many more ...").
 _COUNTED = re.compile(r"\bhow many\s+(?!of\b|more\b|times\b|other\b)([a-z][a-z-]{2,})", re.I)
 # "What was the commercial value of ...", "What is the population of ...": the asked attribute.
@@ -135,16 +137,13 @@ WITHHELD = re.compile(
 
 _ASKS_MONEY = re.compile(r"\b(how much|worth|value|valued|cost|price|amount|estimate)\b", re.I)
 _ASKS_PERCENT = re.compile(r"\b(percent|percentage|share|rate|tariff)\b", re.I)
-_ASKS_DATE = re.compile(
-    r"^\W*(?:in |on )?when\b|\b(?:what|which) (?:date|day|year|month|century)\b", re.I
-)
 # Question nouns that ask for an organisation ("Which militant group ...?").
 _ORG_NOUNS = {"group", "organization", "organisation", "outfit", "militant", "militants"}
 
 
 def _measure(question: str) -> values.Extractor | None:
     """The value reader for a question asking for a date, an amount or a share, else None."""
-    if _ASKS_DATE.search(question):
+    if _DATE_KIND.asks.search(question):
         return values.dates
     if _ASKS_MONEY.search(question):
         return values.money
@@ -169,7 +168,6 @@ class Question:
 
     text: str
     kinds: tuple[Kind, ...]
-    counted: str | None  # the noun of "how many X"
     attribute: str | None  # "commercial value" in "What was the commercial value of ..."
     owner: str | None  # "shipment" in "... of the first shipment?"
     extract: values.Extractor | None  # reads the asked value off a sentence, for conflicts
@@ -224,7 +222,6 @@ def analyse(text: str) -> Question:
     return Question(
         text=text,
         kinds=tuple(kinds),
-        counted=noun.group(1) if noun else None,
         attribute=attribute.group(1).lower() if attribute else None,
         owner=owner.group(1).split()[-1].lower() if owner else None,
         extract=measure or named,

@@ -200,7 +200,7 @@ def export(
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    from rag.answerability import CrossEncoderScorer
+    from rag.answerability import MAX_TOKENS, CrossEncoderScorer, pair_text
 
     out.mkdir(parents=True, exist_ok=True)
     fp32 = out / "model-fp32.onnx"
@@ -243,9 +243,9 @@ def export(
         rows = [(p[1], p[2]) for p in sample if p[0] == q]
         enc = tokenizer(
             [q] * len(rows),
-            [f"{t[:80]}: {s}" for t, s in rows],
+            [pair_text(t, s) for t, s in rows],
             truncation="only_second",
-            max_length=128,
+            max_length=MAX_TOKENS,
             padding=True,
             return_tensors="pt",
         )
