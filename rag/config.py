@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -80,12 +80,22 @@ class Settings(BaseSettings):
     # splits (`rag calibrate`, precision column) as a score at which at least 85% of extractive
     # answers given were right: 85.7% (SQuAD dev), 95.5% (seeds dev), 90% (held-out EU law).
     quote_when_declined_score: float = Field(default=0.75, ge=0, le=1)
-    # Answer backend: "auto" = local when llama-cpp-python is installed, else extractive.
+    # Answer backend: "auto" = local when llama-cpp-python is installed and the model, measured
+    # on this machine when it loads, would answer within llm_auto_max_s; else extractive.
     llm_backend: Literal["auto", "local", "hosted", "extractive"] = "auto"
-    llm_max_tokens: int = Field(default=256, ge=16, le=2048)
-    # An LLM sees each passage's N most relevant sentences: a shorter prompt is faster on a CPU
-    # and keeps a small model on the point (0 = whole chunks).
-    llm_sentences_per_passage: int = Field(default=3, ge=0, le=50)
+    llm_auto_max_s: float = Field(default=5.0, gt=0)
+    # Backends a request may name ("local,extractive"); empty: the configured one + extractive.
+    allowed_backends: str = ""
+    # Longest LLM answer; answers stop earlier at their end (a blank line).
+    llm_max_tokens: int = Field(default=96, ge=16, le=2048)
+    # What the LLM reads besides the fixed instructions: the scorer's best sentences, grouped
+    # by passage, until this many tokens (estimated at 4 characters a token). llama.cpp reads
+    # ~42-100 prompt tokens/s on 2 cores, so this is most of the wait.
+    llm_prompt_tokens: int = Field(default=250, ge=50, le=8000)
+    # Whole-answer deadline for an LLM (queue included); past it the verified draft stands.
+    llm_deadline_s: float = Field(default=20.0, gt=0, le=600)
+    # Answers that may wait for the one local model; more are refused with 503 + Retry-After.
+    llm_queue: int = Field(default=4, ge=1, le=256)
     # Local (llama.cpp): the bundled Qwen2.5-Coder-1.5B GGUF unless a path is given.
     llm_model_path: Path | None = None
     llm_model_sha256: str = ""
@@ -105,7 +115,26 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
+    @field_validator("allowed_backends")
+    @classmethod
+    def _known_backends(cls, value: str) -> str:
+        unknown = [n for n in _names(value) if n not in ("local", "hosted", "extractive")]
+        if unknown:
+            raise ValueError(
+                f"unknown backend(s) {', '.join(unknown)}: use local, hosted, extractive"
+            )
+        return value
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        """RAG_ALLOWED_BACKENDS as a tuple of names."""
+        return _names(self.allowed_backends)
+
     @property
     def current_index(self) -> Path:
         """Folder (a symlink to the latest complete build) that readers load."""
         return self.index_dir / "current"
+
+
+def _names(value: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in value.split(",") if n.strip())

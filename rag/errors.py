@@ -45,3 +45,19 @@ class ModelNotFoundError(RagError):
     """A model file the settings need is missing or unreadable."""
 
     status_code = 503
+
+
+class BusyError(RagError):
+    """Too many answers are waiting for the model; the client should retry later."""
+
+    status_code = 503
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class DeadlineError(GeneratorError):
+    """The backend did not finish within the request's deadline."""
+
+    status_code = 504

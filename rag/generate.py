@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from rag.config import Settings
+from rag.errors import BusyError, InvalidInputError
+from rag.generators.worker import Budget
 from rag.types import Passage
 
 ABSTAIN = "The indexed sources don't say."
@@ -28,8 +30,9 @@ class Generator(Protocol):
 
     name: str
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """Pieces of the answer text as they are produced; raises GeneratorError on failure."""
+    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+        """Pieces of the answer text as they are produced, stopping when the budget is over;
+        raises GeneratorError on failure (DeadlineError past the deadline, BusyError when full)."""
         ...
 
 
@@ -47,15 +50,19 @@ class FallbackChain:
     def __init__(self, backends: Sequence[tuple[str, Generator | Exception]]) -> None:
         self.backends = list(backends)
 
-    def stream(self, question: str, passages: Sequence[Passage], attempt: Attempt) -> Iterator[str]:
+    def stream(
+        self, question: str, passages: Sequence[Passage], attempt: Attempt, budget: Budget
+    ) -> Iterator[str]:
         """Tokens of the first backend that succeeds; RESET if one failed after emitting."""
         for name, backend in self.backends:
+            if budget.cancelled.is_set():
+                break
             if isinstance(backend, Exception):
                 attempt.warnings.append(f"{name} backend unavailable: {backend}")
                 continue
             emitted = False
             try:
-                for piece in backend.stream(question, passages):
+                for piece in backend.stream(question, passages, budget):
                     emitted = True
                     yield piece
             except Exception as exc:  # any backend failure must fall through, never a 500
@@ -76,19 +83,24 @@ def chain_order(first: str, hosted_configured: bool) -> list[str]:
     return names
 
 
-def default_backend() -> str:
-    """`local` when llama-cpp-python is installed, else `extractive`."""
+def llama_installed() -> bool:
     import importlib.util
 
-    return "local" if importlib.util.find_spec("llama_cpp") else "extractive"
+    return importlib.util.find_spec("llama_cpp") is not None
 
 
 class Backends:
-    """Builds each backend once per process, on first use; remembers one that failed to build."""
+    """Builds each backend once per process, on first use; remembers one that failed to build.
+
+    The server decides which backends a request may name (`Settings.allowed`), and what "auto"
+    means on this machine: local only when llama.cpp is installed and its measured speed here
+    answers within `llm_auto_max_s` (`expected_seconds`), else extractive."""
 
     def __init__(self, settings: Settings, extractive: Generator) -> None:
         self.settings = settings
         self._built: dict[str, Generator | Exception] = {"extractive": extractive}
+        self._configured: str | None = None
+        self.auto_reason = ""
 
     def get(self, name: str) -> Generator | Exception:
         """The backend, or the exception that explains why it cannot be built."""
@@ -99,16 +111,69 @@ class Backends:
                 self._built[name] = exc
         return self._built[name]
 
-    def warm(self) -> None:
-        """Build the configured backend now (a server loads its model before the first question)."""
-        self.chain()
+    @property
+    def decided(self) -> bool:
+        """Has "auto" been decided (the configured backend is known without loading a model)?"""
+        return self._configured is not None or self.settings.llm_backend != "auto"
 
-    def chain(self, first: str | None = None) -> FallbackChain:
-        """The fallback chain starting at `first` (default: the configured backend)."""
-        first = first or self.settings.llm_backend
-        if first == "auto":
-            first = default_backend()
-        order = chain_order(first, bool(self.settings.llm_base_url))
+    @property
+    def configured(self) -> str:
+        """The server's backend, with "auto" decided once by what this machine can do."""
+        if self._configured is None:
+            name: str = self.settings.llm_backend
+            if name == "auto":
+                name, self.auto_reason = self._auto()
+            self._configured = name
+        return self._configured
+
+    def _auto(self) -> tuple[str, str]:
+        if not llama_installed():
+            return "extractive", "llama-cpp-python is not installed"
+        local = self.get("local")
+        if isinstance(local, Exception):
+            return "extractive", f"the local model could not load: {local}"
+        expected = getattr(local, "expected_seconds", None)
+        limit = self.settings.llm_auto_max_s
+        if expected is None or expected > limit:
+            close = getattr(self._built.pop("local"), "close", None)
+            if close:
+                close()  # free its ~1.3 GB
+            return "extractive", f"the local model would take ~{expected:.1f} s here (> {limit} s)"
+        return "local", f"the local model answers in ~{expected:.1f} s here (<= {limit} s)"
+
+    def allowed(self) -> tuple[str, ...]:
+        """Backends a request may ask for: RAG_ALLOWED_BACKENDS, else the configured one and
+        extractive (a client cannot load a 1.3 GB model on a server started without it)."""
+        names = self.settings.allowed or (self.configured, "extractive")
+        return tuple(dict.fromkeys(names))
+
+    def resolve(self, requested: str | None) -> str:
+        """The backend one request gets; InvalidInputError for one this server does not allow."""
+        if requested is None:
+            return self.configured
+        if requested not in self.allowed():
+            raise InvalidInputError(
+                f"backend {requested!r} is not enabled on this server; allowed: "
+                f"{', '.join(self.allowed())} (RAG_ALLOWED_BACKENDS)"
+            )
+        return requested
+
+    def check_capacity(self, requested: str | None) -> None:
+        """BusyError now (before a stream starts) when the request's model has no room."""
+        backend = self.get(self.resolve(requested))
+        full = getattr(backend, "full", None)
+        if full is not None and full():
+            raise BusyError(f"the {requested or self.configured} model is busy; retry shortly")
+
+    def warm(self) -> None:
+        """Decide "auto" and build the configured backend now, before the first question."""
+        self.get(self.configured)
+
+    def chain(self, name: str) -> FallbackChain:
+        """The LLM backends to try for `name`, in order (extractive is the draft: not here)."""
+        order = [
+            n for n in chain_order(name, bool(self.settings.llm_base_url)) if n != "extractive"
+        ]
         return FallbackChain([(n, self.get(n)) for n in order])
 
 

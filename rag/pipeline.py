@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
@@ -14,17 +15,19 @@ from rag.cite import parse_claims, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
-from rag.errors import DocumentNotFoundError, InvalidInputError
+from rag.errors import DocumentNotFoundError, GeneratorError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator
+from rag.generators.worker import Budget
 from rag.ingest import load_documents
 from rag.lexical import BM25Index
+from rag.prompt import fit
 from rag.question import Question, analyse
 from rag.rank import Ranker, Scored, confidence
 from rag.retrieve import Retriever
 from rag.rewrite import standalone
 from rag.store import Store, load_store, write_store
-from rag.text import terms
+from rag.text import numbers, terms
 from rag.types import Answer, Citation, Document, Passage
 
 MAX_QUESTION_CHARS = 2000
@@ -171,12 +174,14 @@ class Pipeline:
         k: int | None = None,
         backend: str | None = None,
         history: Sequence[dict[str, str]] | None = None,
+        cancelled: threading.Event | None = None,
     ) -> Answer:
         """Retrieve, generate, verify citations; abstain when the evidence is weak."""
-        for kind, value in self.stream(question, k, backend, history):
+        for kind, value in self.stream(question, k, backend, history, cancelled):
             if kind == "answer":
                 return value
-        raise AssertionError("stream ended without an answer")  # pragma: no cover
+        # Only a cancelled answer (its client left) ends without one.
+        raise GeneratorError("the answer was cancelled: its client disconnected")
 
     def stream(
         self,
@@ -184,21 +189,27 @@ class Pipeline:
         k: int | None = None,
         backend: str | None = None,
         history: Sequence[dict[str, str]] | None = None,
+        cancelled: threading.Event | None = None,
     ) -> Iterator[Event]:
-        """("token", text) events as the backend writes, then one ("answer", Answer)."""
+        """Events: with an LLM backend, ("draft", Answer) first (the verified extractive answer,
+        within ~100 ms), then ("token", text) as the LLM writes, then one ("answer", Answer)
+        saying which of the two stands and why. `cancelled` set (the client left) stops the LLM."""
         asked = validate_question(question, k, backend)
+        name = self.backends.resolve(backend)
         question = standalone(asked, validate_history(history))
         t0 = time.perf_counter()
+        budget = Budget.within(self.settings.llm_deadline_s, cancelled)
         # A question asking for a value (amount, date, named thing) also reads the best passage
         # of a few more documents: a source that disagrees is often ranked just below the top k.
         q = analyse(question)
         others = self.settings.conflict_probe_docs if q.extract else 0
         passages, probes = self.passages_wide(question, k or self.settings.top_k, others)
         t1 = time.perf_counter()
-        result = Answer(question=asked, answer=ABSTAIN, abstained=True)
+        timings = {"retrieve": round((t1 - t0) * 1000, 2)}
+        base = Answer(question=asked, answer=ABSTAIN, abstained=True, backend="extractive")
         if question != asked:
-            result.rewritten_question = question
-        result.retrieved = [
+            base.rewritten_question = question
+        base.retrieved = [
             {
                 "n": p.n,
                 "chunk_id": p.chunk.chunk_id,
@@ -207,41 +218,77 @@ class Pipeline:
             }
             for p in passages
         ]
-        first_token: float | None = None
-        rank_ms = 0.0
         if not passages or max(p.cosine for p in passages) < self.settings.min_retrieval_score:
-            result.backend = "retrieval"
-            result.warnings.append("no passage is close enough to the question")
-        else:
-            t_rank = time.perf_counter()
-            ranked = self.ranker.rank(q, passages)
-            rank_ms = (time.perf_counter() - t_rank) * 1000
-            best = confidence(ranked)
-            result.confidence = round(best, 4) if best is not None else None
-            focused = focus(passages, ranked, self.settings.llm_sentences_per_passage)
-            attempt = Attempt()
-            pieces: list[str] = []
-            for piece in self.backends.chain(backend).stream(question, focused, attempt):
-                if piece == RESET:
-                    pieces.clear()
-                    yield ("reset", "")
-                    continue
-                first_token = first_token or time.perf_counter()
-                pieces.append(piece)
-                yield ("token", piece)
-            result.backend = attempt.backend
-            result.warnings.extend(attempt.warnings)
-            self._finish(result, q, passages, ranked, "".join(pieces), probes)
+            base.backend, base.decision = "retrieval", "no passage is close enough to the question"
+            base.warnings.append(base.decision)
+            yield ("answer", _timed(base, timings, t0))
+            return
+        ranked = self.ranker.rank(q, passages)
         t2 = time.perf_counter()
-        result.timings_ms = {
-            "retrieve": round((t1 - t0) * 1000, 2),
-            "rank": round(rank_ms, 2),
-            "generate": round((t2 - t1) * 1000, 2),
-            "total": round((t2 - t0) * 1000, 2),
-        }
+        timings["rank"] = round((t2 - t1) * 1000, 2)
+        draft = replace(base, warnings=[])
+        best = confidence(ranked)
+        draft.confidence = round(best, 4) if best is not None else None
+        problem = self._finish(
+            draft, q, passages, ranked, self.extractive.answer(q.text, passages), probes
+        )
+        draft.decision = _draft_decision(draft, problem, self.settings.min_answer_score)
+        timings["draft"] = round((time.perf_counter() - t0) * 1000, 2)
+        if name == "extractive" or draft.abstained:
+            # No LLM can do better than "the scorer found no answering sentence" (one threshold
+            # decides abstention) or than a cited "the detail was withheld".
+            yield ("answer", _timed(draft, timings, t0))
+            return
+        yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
+        attempt, pieces, first_token = Attempt(), list[str](), None
+        shown = fit(passages, ranked, q.text, self.settings.llm_prompt_tokens)
+        for piece in self.backends.chain(name).stream(question, shown, attempt, budget):
+            if piece == RESET:
+                pieces.clear()
+                yield ("reset", "")
+                continue
+            first_token = first_token or time.perf_counter()
+            pieces.append(piece)
+            yield ("token", piece)
+        if budget.cancelled.is_set():
+            return  # the client left: nobody to answer
+        timings["queue"] = round(budget.waited_ms, 2)
         if first_token:
-            result.timings_ms["first_token"] = round((first_token - t0) * 1000, 2)
-        yield ("answer", result)
+            timings["first_token"] = round((first_token - t0) * 1000, 2)
+        llm = replace(
+            draft, answer=ABSTAIN, abstained=True, citations=[], conflicts=[], warnings=[]
+        )
+        llm.backend = attempt.backend
+        text = "".join(pieces)
+        problem = (
+            ""
+            if attempt.backend == "none"
+            else self._finish(llm, q, passages, ranked, text, probes)
+        )
+        final = self._choose(draft, llm, problem, attempt)
+        yield ("answer", _timed(final, timings, t0))
+
+    def _choose(self, draft: Answer, llm: Answer, problem: str, attempt: Attempt) -> Answer:
+        """The LLM's answer replaces the verified draft only when it is verified, gives the asked
+        value copied from its source, and does not decline what the scorer is sure of."""
+        sure = self.settings.quote_when_declined_score
+        who = llm.backend
+        if attempt.backend == "none":
+            final, why = draft, "no LLM answered: the verified draft stands"
+        elif problem == "declined" and (draft.confidence or 0.0) >= sure:
+            final = draft
+            why = f"the {who} model said it did not know, but the draft is sure (>= {sure})"
+        elif problem == "declined":
+            final = llm
+            why = f"the {who} model found no answer and the draft was not sure (< {sure})"
+        elif problem:
+            final, why = draft, f"the {who} answer was dropped ({problem}): the draft stands"
+        else:
+            final, why = llm, f"the {who} answer is verified: it replaces the draft"
+        # What went wrong on the way stays visible, whichever answer stands.
+        warnings = [*attempt.warnings, *llm.warnings]
+        warnings += [w for w in final.warnings if w not in warnings]
+        return replace(final, decision=why, warnings=warnings)
 
     def _finish(
         self,
@@ -251,56 +298,44 @@ class Pipeline:
         ranked: list[Scored],
         draft: str,
         probes: Sequence[Passage] = (),
-    ) -> None:
-        """Verify the draft's citations, decide abstention, surface conflicting sources."""
-        declined = not draft.strip() or draft.strip() == ABSTAIN or bool(DONT_KNOW.search(draft))
-        best = confidence(ranked)
-        strong = best is not None and best >= self.settings.quote_when_declined_score
-        if declined and strong and result.backend != "extractive":
-            # Small local models often decline when the question is paraphrased. A source
-            # sentence that matches strongly is quoted instead (verbatim, so still verified).
-            result.warnings.append(
-                f"the {result.backend} model said it did not know; quoting the best match"
-            )
-            draft, declined = self.extractive.answer(q.text, passages), False
-        if declined:
-            return
+    ) -> str:
+        """Verify the text's citations, decide abstention, surface conflicting sources. Returns
+        why the text cannot stand as an answer ("" when it stands, "declined" for "I don't
+        know")."""
+        if not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft):
+            return "declined"
         claims = parse_claims(draft)
-        if not any(len(terms(c.text)) >= 2 for c in claims):
-            # A small model sometimes answers with markers alone ("[1] [2]"): it chose the
-            # passages, so quote the best sentence of those passages instead.
-            cited = {n for c in claims for n in c.markers}
-            chosen = [p for p in passages if p.n in cited]
-            if not chosen:
-                result.warnings.append(f"the {result.backend} answer had no usable text")
-                return
-            result.warnings.append(f"the {result.backend} answer gave only citations: quoted them")
-            draft = self.extractive.answer(q.text, chosen)
-            if draft == ABSTAIN:
-                return
+        if not any(len(terms(c.text)) >= 2 or numbers(c.text) for c in claims):
+            return "it gave no usable text"
         checked = verify(draft, passages, self.documents, self.settings.min_sentence_support)
         result.warnings.extend(checked.warnings)
         if checked.supported == 0:
             result.warnings.append("no sentence of the draft answer is supported by the sources")
-            return
-        result.answer, result.citations = checked.text, checked.citations
+            return "no sentence of it is supported by the sources"
+        if checked.unsupported:
+            return "a sentence of it is not supported by its sources"
         withheld = [c for c in checked.citations if c.verified and q.withheld(c.quote)]
         if withheld:
             # A source says the asked detail was never made public: quote just that source.
             cite = replace(withheld[0], n=1)
             result.abstained, result.citations = True, [cite]
             result.answer = f"{ABSTAIN[:-1]}: {with_markers(cite.quote, [1])}"
-            return
+            return ""
+        result.answer, result.citations = checked.text, checked.citations
         if q.withheld(checked.text):
             result.abstained = True
             result.answer = f"{ABSTAIN[:-1]}: {checked.text}"
-            return
+            return ""
         missing = q.lacking(checked.text)
         if missing:
             # "How many jobs?" answered with the deal's dollar value: the sources lack the fact.
             result.warnings.append(f"the question asks for {missing} and the answer gives none")
             result.answer, result.citations = ABSTAIN, []
-            return
+            return f"it does not give {missing}"
+        lead = value_lead(checked.text)
+        if lead is not None and not any(_copied(lead, c.quote) for c in checked.citations):
+            result.answer, result.citations = ABSTAIN, []
+            return f"its value {lead!r} is not written in the cited sentence"
         result.abstained = False
         if probes:
             ranked = sorted([*ranked, *self.ranker.rank(q, probes)], key=lambda r: -r.score)
@@ -316,23 +351,41 @@ class Pipeline:
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)
+        return ""
 
 
-def focus(passages: list[Passage], ranked: list[Scored], per_passage: int) -> list[Passage]:
-    """Each passage with an excerpt of its `per_passage` best sentences, in document order."""
-    if per_passage <= 0:
-        return passages
-    best: dict[int, list[Scored]] = {}
-    for r in ranked:
-        chosen = best.setdefault(r.n, [])
-        if len(chosen) < per_passage:
-            chosen.append(r)
-    return [
-        replace(
-            p, excerpt=" ".join(r.text for r in sorted(best.get(p.n, []), key=lambda r: r.start))
-        )
-        for p in passages
-    ]
+def value_lead(answer: str) -> str | None:
+    """The short value an answer opens with ("$500 million" in "$500 million [1]. ..."): the text
+    before the first citation marker when it is at most `LEAD_WORDS` words, else None."""
+    head = answer.split("[", 1)[0].strip().rstrip(".:;,")
+    if "[" not in answer or not head or len(head.split()) > LEAD_WORDS:
+        return None
+    return head
+
+
+LEAD_WORDS = 8
+
+
+def _copied(lead: str, quote: str) -> bool:
+    squash = lambda t: " ".join(t.split()).casefold()  # noqa: E731
+    return squash(lead) in squash(quote)
+
+
+def _draft_decision(draft: Answer, problem: str, threshold: float) -> str:
+    if not draft.abstained:
+        return f"the best sentence answers (scorer confidence {draft.confidence} >= {threshold})"
+    if draft.citations:
+        return "a cited source says the asked detail was not made public"
+    if problem == "declined":
+        return f"no sentence answers (scorer confidence {draft.confidence} < {threshold})"
+    return f"the best sentence cannot answer: {problem}"
+
+
+def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:
+    total = round((time.perf_counter() - t0) * 1000, 2)
+    generate = round(total - timings["retrieve"] - timings.get("rank", 0.0), 2)
+    answer.timings_ms = {**timings, "generate": generate, "total": total}
+    return answer
 
 
 def _short(title: str, words: int = 8) -> str:

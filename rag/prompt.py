@@ -1,15 +1,20 @@
-"""The answer prompt: one versioned file, rendered into chat messages (fixed part first)."""
+"""The answer prompt: one versioned file, rendered into chat messages (fixed part first), and
+what the LLM reads: the ranker's best sentences within a token budget."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag.rank import Scored
 from rag.types import Passage
 
-PROMPT_VERSION = "answer-v3"
-_TITLE_CHARS = 90
+PROMPT_VERSION = "answer-v4"
+STOP = ("\n\n",)  # a short answer ends at its first blank line
+CHARS_PER_TOKEN = 4  # English prose with the Qwen tokenizer: ~4.2 characters a token
+_TITLE_CHARS = 60
 
 
 @lru_cache(maxsize=4)
@@ -40,4 +45,31 @@ def messages(
             "role": "user",
             "content": user.format(passages=format_passages(passages), question=question),
         },
+    ]
+
+
+def fit(
+    passages: Sequence[Passage], ranked: Sequence[Scored], question: str, budget_tokens: int
+) -> list[Passage]:
+    """The passages holding the best-ranked sentences, each cut to those sentences (document
+    order), taken best first while the user turn stays within `budget_tokens`. A passage keeps
+    its number, so the model's [n] still points at it; passages with no chosen sentence go."""
+    _, user = _template(PROMPT_VERSION)
+    room = budget_tokens * CHARS_PER_TOKEN - len(user) - len(question)
+    by_n = {p.n: p for p in passages}
+    chosen: dict[int, list[Scored]] = {}
+    for r in ranked:
+        cost = (
+            len(r.text) + 1 + (0 if r.n in chosen else min(len(by_n[r.n].title), _TITLE_CHARS) + 8)
+        )
+        if cost > room:
+            if chosen:
+                break
+            continue  # one sentence longer than the whole budget: look for a shorter one
+        chosen.setdefault(r.n, []).append(r)
+        room -= cost
+    return [
+        replace(p, excerpt=" ".join(r.text for r in sorted(chosen[p.n], key=lambda r: r.start)))
+        for p in passages
+        if p.n in chosen
     ]

@@ -69,6 +69,8 @@ class Answer:
     # The best sentence's final ranker score (the answerability scorer's probability): the
     # number compared with RAG_MIN_ANSWER_SCORE. None when nothing was ranked.
     confidence: float | None = None
+    # Why this answer stands: the verified extractive draft, or an LLM's answer that replaced it.
+    decision: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the documented contract order."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -19,12 +20,16 @@ from pydantic import BaseModel, Field
 
 from rag import feedback
 from rag.config import Settings
-from rag.errors import RagError
+from rag.errors import BusyError, RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
 from web.deps import PipelineDep
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
+from web.streams import event_stream, run_watching
 
+_BUSY: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The LLM's queue is full: retry after the Retry-After header's seconds"}
+}
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 _MARK = re.compile(r"\[(\d+)\]")
 
@@ -83,27 +88,42 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     _register_errors(app)
 
     @app.get("/healthz")
-    def healthz(request: Request) -> dict[str, Any]:
+    async def healthz(request: Request) -> dict[str, Any]:
+        # async: answered on the event loop, never queued behind answers in the thread pool.
         p = request.app.state.pipeline
         err = request.app.state.load_error
+        backends = p.backends if p else None
         return {
             "status": "ok" if p else "degraded",
             "detail": str(err) if err else None,
             "documents": len(p.documents) if p else 0,
+            "backend": backends.configured if backends and backends.decided else None,
+            "backend_reason": backends.auto_reason if backends else None,
         }
 
-    @app.post("/api/ask", response_model=AnswerOut)
-    def ask(body: AskIn, pipeline: PipelineDep) -> dict[str, Any]:
+    @app.post("/api/ask", response_model=AnswerOut, responses=_BUSY)
+    async def ask(body: AskIn, request: Request, pipeline: PipelineDep) -> dict[str, Any]:
         history = [t.model_dump() for t in body.history]
-        return pipeline.answer(body.question, body.k, body.backend, history).to_dict()
+        pipeline.backends.check_capacity(body.backend)  # 503 + Retry-After when full
 
-    @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}})
+        def work(cancelled: threading.Event) -> dict[str, Any]:
+            answer = pipeline.answer(body.question, body.k, body.backend, history, cancelled)
+            return answer.to_dict()
+
+        return await run_watching(request, work)
+
+    @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}, **_BUSY})
     def ask_stream(body: AskIn, pipeline: PipelineDep) -> StreamingResponse:
-        """Server-sent events: `token` events as the answer is written, then one `answer`."""
+        """Server-sent events: with an LLM, `draft` (the verified extractive answer) at once,
+        `token` events as the LLM writes, then one `answer` saying which stands and why."""
         history = [t.model_dump() for t in body.history]
         validate_question(body.question, body.k, body.backend)  # a 422 before the 200 goes out
-        events = pipeline.stream(body.question, body.k, body.backend, history)
-        return StreamingResponse(sse(events), media_type="text/event-stream")
+        pipeline.backends.check_capacity(body.backend)  # and a 503 when the model is full
+        return event_stream(
+            lambda cancelled: sse(
+                pipeline.stream(body.question, body.k, body.backend, history, cancelled)
+            )
+        )
 
     @app.get("/api/documents", response_model=list[DocumentSummary])
     def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
@@ -160,16 +180,17 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
 
 def sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
-    """Pipeline events as SSE frames; the answer event carries the full contract."""
+    """Pipeline events as SSE frames; draft and answer events carry the full contract."""
     for kind, value in events:
-        data = value.to_dict() if kind == "answer" else {"text": value}
+        data = value.to_dict() if kind in ("draft", "answer") else {"text": value}
         yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
 
 
 def _register_errors(app: FastAPI) -> None:
     @app.exception_handler(RagError)
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
-        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code)
+        headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else None
+        return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import asdict
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
@@ -17,6 +18,7 @@ from rag.errors import InvalidInputError
 from rag.pipeline import Pipeline, validate_question
 from rag.types import Answer
 from web.deps import PipelineDep
+from web.streams import event_stream, run_watching
 
 MODEL_ID = "minerals-rag"
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -61,7 +63,11 @@ def _completion(answer: Answer, cid: str) -> dict[str, Any]:
 
 
 def _chunks(
-    pipeline: Pipeline, question: str, history: list[dict[str, str]], cid: str
+    pipeline: Pipeline,
+    question: str,
+    history: list[dict[str, str]],
+    cid: str,
+    cancelled: threading.Event,
 ) -> Iterator[str]:
     def frame(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> str:
         chunk = {
@@ -75,7 +81,7 @@ def _chunks(
         return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
 
     yield frame({"role": "assistant", "content": ""})
-    for kind, value in pipeline.stream(question, history=history):
+    for kind, value in pipeline.stream(question, history=history, cancelled=cancelled):
         if kind == "answer":
             # The verified answer (renumbered citations) is what counts: send it whole at the end
             # so clients that keep only the final message get the checked text.
@@ -97,14 +103,17 @@ def models() -> dict[str, Any]:
 
 
 @router.post("/chat/completions", response_model=None)
-def chat_completions(
-    body: ChatRequest, pipeline: PipelineDep
+async def chat_completions(
+    body: ChatRequest, request: Request, pipeline: PipelineDep
 ) -> dict[str, Any] | StreamingResponse:
     question, history = _question_and_history(body)
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
+    validate_question(question, None)  # a bad question is a 422, not a broken stream
+    pipeline.backends.check_capacity(None)  # a full LLM queue is a 503 with Retry-After
     if body.stream:
-        validate_question(question, None)  # a bad question is a 422, not a broken stream
-        return StreamingResponse(
-            _chunks(pipeline, question, history, cid), media_type="text/event-stream"
-        )
-    return _completion(pipeline.answer(question, history=history), cid)
+        return event_stream(lambda cancelled: _chunks(pipeline, question, history, cid, cancelled))
+
+    def work(cancelled: threading.Event) -> dict[str, Any]:
+        return _completion(pipeline.answer(question, history=history, cancelled=cancelled), cid)
+
+    return await run_watching(request, work)

@@ -31,6 +31,7 @@ class AnswerOut(BaseModel):
     retrieved: list[dict[str, Any]]
     rewritten_question: str | None = None
     confidence: float | None = None
+    decision: str = ""
 
 
 class DocumentSummary(BaseModel):

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Sequence
 
 from rag.cite import with_markers
 from rag.generate import ABSTAIN
+from rag.generators.worker import Budget
 from rag.question import analyse
 from rag.rank import Ranker, confidence
 from rag.types import Passage
@@ -39,6 +40,6 @@ class ExtractiveGenerator:
             picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
         return " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
+    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
         """The whole extractive answer as one chunk (there is nothing to wait for)."""
         yield self.answer(question, passages)

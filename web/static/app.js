@@ -99,7 +99,7 @@
     return box;
   }
 
-  function render(box, answer) {
+  function render(box, answer, final = true) {
     box.replaceChildren();
     box.className = `answer done${answer.abstained ? " abstained" : ""}`;
     box.append(answerText(answer));
@@ -112,13 +112,15 @@
     if (answer.rewritten_question) {
       box.append(el("p", "meta rewritten", `searched: ${answer.rewritten_question}`));
     }
+    if (!final) return;
+    if (answer.decision) box.append(el("p", "meta decision", answer.decision));
     box.append(feedback(answer));
   }
 
   async function ask(question) {
     const turn = el("div", "turn");
     const box = el("section", "answer pending");
-    const draft = el("p", "answer-text draft", "…");
+    let draft = el("p", "answer-text draft", "…");
     box.append(draft);
     turn.append(el("div", "question", question), box);
     conversation.append(turn);
@@ -147,7 +149,13 @@
         buffer = buffer.slice(cut + 2);
         const kind = /^event: (.*)$/m.exec(frame)?.[1];
         const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? "{}");
-        if (kind === "token") {
+        if (kind === "draft") {
+          // The verified extractive answer, shown at once; the LLM's answer may replace it.
+          render(box, data, false);
+          box.classList.add("provisional");
+          draft = el("p", "answer-text draft", "");
+          box.append(el("p", "meta improving", "the model is writing a shorter answer…"), draft);
+        } else if (kind === "token") {
           if (!started) { draft.textContent = ""; started = true; }
           draft.textContent += data.text;
         } else if (kind === "reset") {
