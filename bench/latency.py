@@ -3,7 +3,11 @@
 Usage: python bench/latency.py [--suite seeds|squad2] [--backend extractive] [--limit N]
        [--repeat 3]
 Prints a table and, on the last line, one JSON object. `rank_ms` is the sentence ranker (first
-stage + the answerability scorer), the part the learned scorer adds to an answer.
+stage + the answerability scorer), the part the learned scorer adds to an answer. With an LLM:
+`draft_ms` is the first content (the verified extractive draft), `first_token_ms` the LLM's
+first token, `llm_answer_ms` whole answers where the LLM ran (it does not when the draft
+abstains), `prompt_tokens` the user turn it read (the instructions are cached), and the model's
+prompt and generation speed measured at load. CPU flags are printed: timings depend on them.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from evals.suites import load_suite, suite_settings
 from rag.config import Settings
@@ -43,18 +48,24 @@ def main() -> None:
         questions = [g["question"] for g in suite.select(None, args.limit)]
         pipeline.answer(questions[0])  # warm-up: loads the LLM, if any
         totals, retrieves, ranks, firsts, backends = [], [], [], [], set()
+        drafts, llm_totals, prompt_tokens = [], [], []
+        local = pipeline.backends.get("local") if args.backend == "local" else None
         for _ in range(args.repeat):
             for q in questions:
                 a = pipeline.answer(q)
                 totals.append(a.timings_ms["total"])
                 retrieves.append(a.timings_ms["retrieve"])
                 ranks.append(a.timings_ms.get("rank", 0.0))
+                if "draft" in a.timings_ms:
+                    drafts.append(a.timings_ms["draft"])
                 if "first_token" in a.timings_ms:
                     firsts.append(a.timings_ms["first_token"])
+                    llm_totals.append(a.timings_ms["total"])
+                    if local is not None and not isinstance(local, Exception):
+                        prompt_tokens.append(_prompt_tokens(pipeline, local, q))
                 backends.add(a.backend)
 
-    totals.sort()
-    firsts.sort()
+    speed = getattr(local, "speed", None)
     result = {
         "suite": args.suite,
         "backends": sorted(backends),
@@ -62,18 +73,64 @@ def main() -> None:
         "index_build_s": round(build_s, 2),
         "pipeline_load_s": round(load_s, 2),
         "queries": len(totals),
-        "answer_ms_p50": round(statistics.median(totals), 1),
-        "answer_ms_p90": round(totals[min(len(totals) - 1, int(0.9 * len(totals)))], 1),
-        "answer_ms_p99": round(totals[min(len(totals) - 1, int(0.99 * len(totals)))], 1),
         "retrieve_ms_p50": round(statistics.median(retrieves), 1),
         "rank_ms_p50": round(statistics.median(ranks), 1),
-        "first_token_ms_p50": round(statistics.median(firsts), 1) if firsts else None,
-        "first_token_ms_p90": round(firsts[int(0.9 * len(firsts))], 1) if firsts else None,
+        "draft_ms_p50": _pct(drafts, 0.5),
+        "draft_ms_p90": _pct(drafts, 0.9),
+        "first_token_ms_p50": _pct(firsts, 0.5),
+        "first_token_ms_p90": _pct(firsts, 0.9),
+        "llm_answers": len(llm_totals),
+        "llm_answer_ms_p50": _pct(llm_totals, 0.5),
+        "llm_answer_ms_p90": _pct(llm_totals, 0.9),
+        "prompt_tokens_p50": _pct(prompt_tokens, 0.5),
+        "prompt_tokens_max": max(prompt_tokens) if prompt_tokens else None,
+        "prompt_tok_per_s": round(speed.prompt_tps, 1) if speed else None,
+        "gen_tok_per_s": round(speed.gen_tps, 1) if speed else None,
+        "cpu_flags": _cpu_flags(),
         "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
+    result["answer_ms_p50"] = _pct(totals, 0.5)
+    result["answer_ms_p90"] = _pct(totals, 0.9)
+    result["answer_ms_p99"] = _pct(totals, 0.99)
     for key, value in result.items():
         print(f"{key:<18} {value}")
     print(json.dumps(result))
+
+
+def _pct(values: list[float], q: float) -> float | None:
+    """The q-quantile (nearest rank, the median for 0.5), or None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    if q == 0.5:
+        return round(statistics.median(ordered), 1)
+    return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))], 1)
+
+
+def _prompt_tokens(pipeline: Pipeline, local: Any, question: str) -> int:
+    """Tokens of the user turn the local model read for `question` (what the cache can't skip)."""
+    from rag.prompt import fit, messages
+    from rag.question import analyse
+
+    passages = pipeline.passages(question, pipeline.settings.top_k)
+    ranked = pipeline.ranker.rank(analyse(question), passages)
+    shown = fit(passages, ranked, question, pipeline.settings.llm_prompt_tokens)
+    user = messages(question, shown)[1]["content"]
+    return len(local.engine.llm.tokenize(user.encode(), add_bos=False))
+
+
+def _cpu_flags() -> str:
+    """The SIMD flags that decide llama.cpp's speed (AVX2, AVX-512 ...)."""
+    try:
+        flags = next(
+            line
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("flags")
+        ).split()
+    except (OSError, StopIteration):
+        return "unknown"
+    keep = ("avx2", "avx512f", "avx512_vnni", "avx512vnni", "avx_vnni", "fma", "f16c")
+    return " ".join(f for f in keep if f in flags) or "no AVX2"
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from typing import Any
 
 from evals import metrics as m
 from rag.errors import InvalidInputError
+from rag.pipeline import lead_copied, value_lead
+from rag.question import analyse
 from rag.types import Answer, Document
 
 DEFAULT_GOLD = Path(__file__).resolve().parent / "gold.jsonl"
@@ -104,7 +106,19 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "answer_has_gold": any(m.contains(result["answer"], a) for a in item["answers"]),
         "latency_ms": result["timings_ms"].get("total", 0.0),
         "first_token_ms": result["timings_ms"].get("first_token"),
+        "draft_ms": result["timings_ms"].get("draft"),
+        # Value questions: does the answer open with the value, copied from a cited sentence?
+        "asks_value": analyse(item["question"]).asks_value,
+        "value_first": _value_first(result),
+        "lead_has_gold": bool(lead := value_lead(result["answer"]))
+        and any(m.contains(lead, a) for a in item["answers"]),
+        "verified": all(c["verified"] for c in result["citations"]),
     }
+
+
+def _value_first(result: dict[str, Any]) -> bool:
+    lead = value_lead(result["answer"])
+    return lead is not None and any(lead_copied(lead, c["quote"]) for c in result["citations"])
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -112,6 +126,7 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     answerable = [r for r in rows if r["kind"] != "unanswerable"]
     unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
     with_sources = [r for r in rows if r["retrieval_hit"] is not None]
+    answered_values = [r for r in rows if r.get("asks_value") and not r["abstained"]]
     lat = sorted(r["latency_ms"] for r in rows)
     exact = [r["citations_exact"] for r in rows if "citations_exact" in r]
     return {
@@ -148,6 +163,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "first_token_ms": _percentiles(
             sorted(r["first_token_ms"] for r in rows if r["first_token_ms"] is not None)
         ),
+        "draft_ms": _percentiles(sorted(r["draft_ms"] for r in rows if r["draft_ms"] is not None)),
+        "value_first": m.share([r["value_first"] for r in answered_values]),
+        "value_first_right": m.share([r["lead_has_gold"] for r in answered_values]),
+        "verified": m.share([r["verified"] for r in rows if not r["abstained"]]),
         "latency_ms_by_backend": {
             b: _percentiles(sorted(r["latency_ms"] for r in rows if r["backend"] == b))
             for b in sorted({r["backend"] for r in rows})
@@ -191,6 +210,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"unanswerable abstained  {pct(report['abstention_accuracy'])}",
         f"false abstention rate   {pct(report['false_abstention_rate'])}",
         f"conflicts surfaced      {pct(report['conflicts_surfaced'])}",
+        f"answers all verified    {pct(report.get('verified'))}",
+        f"value first (answered)  {pct(report.get('value_first'))}",
         f"latency p50/p90 ms      {report['latency_ms']['p50']} / {report['latency_ms']['p90']}",
     ]
     failed = [r for r in report["rows"] if not r["correct"]]

@@ -180,6 +180,27 @@ class Question:
                 return kind.label
         return None
 
+    @property
+    def asks_value(self) -> bool:
+        """Does the question ask for a value (an amount, date, number, name, place)?"""
+        return bool(self.kinds) or self.extract is not None
+
+    def value(self, sentence: str) -> str | None:
+        """The asked value as `sentence` writes it, when exactly one can be picked: a value of
+        the asked kind that the question does not already hold. Two candidates: None (guessing
+        between them would put a wrong value first)."""
+        if self.extract is not None:
+            found = [v.text for v in self.extract(sentence)]
+        else:
+            counts = [k for k in self.kinds if k.asks is _COUNTED]
+            exact = counts or [k for k in self.kinds if k.required]
+            found = [m.group() for k in exact for m in k.has.finditer(sentence)]
+        asked = self.text.casefold()
+        fresh = list(dict.fromkeys(t.strip() for t in found if t.strip().casefold() not in asked))
+        # "2" inside "2 tonnes" is one value, not two.
+        fresh = [t for t in fresh if not any(t != u and t in u for u in fresh)]
+        return fresh[0] if len(fresh) == 1 else None
+
     def withheld(self, sentence: str) -> bool:
         """The sentence says that the very detail asked about was not made public."""
         if not self.attribute or not WITHHELD.search(sentence):
@@ -201,7 +222,7 @@ def _counted(noun: str) -> Kind:
     stem = re.escape(noun.lower()[:4])
     # "2,000 new jobs" or "jobs ... is 2,000"
     count = re.compile(
-        rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}|{stem}\w*\s+(?:[\w-]+\s+){{0,3}}?{_NUMBER}",
+        rf"{_NUMBER}\s+(?:[\w-]+\s+){{0,3}}?{stem}\w*|{stem}\w*\s+(?:[\w-]+\s+){{0,3}}?{_NUMBER}",
         re.I,
     )
     return Kind(f"a number of {noun}", _COUNTED, count)

@@ -25,7 +25,8 @@ class ExtractiveGenerator:
 
     def answer(self, question: str, passages: Sequence[Passage]) -> str:
         """Best sentence [n], plus the runner-up [m] when it is nearly as good."""
-        ranked = self.ranker.rank(analyse(question), passages)
+        q = analyse(question)
+        ranked = self.ranker.rank(q, passages)
         best_score = confidence(ranked)
         if best_score is None or best_score < self.min_support:
             return ABSTAIN
@@ -38,7 +39,10 @@ class ExtractiveGenerator:
         ):
             picked.append(ranked[1])
             picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
-        return " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
+        quoted = " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
+        # A value question gets the value first ("$500 million [1]."), copied from the quote.
+        value = q.value(best.text) if q.asks_value else None
+        return f"{value} [{best.n}]. {quoted}" if value else quoted
 
     def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
         """The whole extractive answer as one chunk (there is nothing to wait for)."""

@@ -124,3 +124,24 @@ def test_withheld_only_when_the_asked_detail_was(
 
 def test_the_analysis_is_computed_once_per_question() -> None:
     assert analyse("When did the empire fall?") is analyse("When did the empire fall?")
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "value"),
+    [
+        ("When did the Western Roman Empire fall?", "It fell in 476 AD to Odoacer.", "476 AD"),
+        ("How many children did he father?", "He fathered twenty children.", "twenty children"),
+        ("How much did the transfer cost?", "The club paid €105 million for him.", "€105 million"),
+        ("How heavy was the meteorite?", "The meteorite weighed 60 tonnes.", "60 tonnes"),
+        # Two candidate dates: no guess.
+        ("When was the treaty signed?", "Drafted in 1918, it was signed in 1919.", None),
+        # The question's own number is not an answer.
+        ("How many of the 12 jurors voted guilty?", "Ten jurors voted guilty.", "Ten"),
+        # No value of the asked kind at all.
+        ("When did the comet return?", "The comet returned, brighter than before.", None),
+    ],
+)
+def test_the_asked_value_is_picked_only_when_unambiguous(
+    question: str, sentence: str, value: str | None
+) -> None:
+    assert analyse(question).value(sentence) == value

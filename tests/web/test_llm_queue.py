@@ -76,7 +76,7 @@ def server(hash_index: Settings) -> Iterator[tuple[str, SlowLocal]]:
 
 
 def test_saturated_llm_leaves_health_and_extractive_fast(server: tuple[str, SlowLocal]) -> None:
-    url, fake = server
+    url, _ = server
     results: list[int] = []
     retry_after: list[str] = []
 

@@ -1,0 +1,83 @@
+"""The hosted backend against a real OpenAI-compatible server: llama-cpp-python's own server on
+127.0.0.1 serving the bundled GGUF (no fake), streamed and whole."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from rag.config import Settings
+from rag.generators.local import assemble_bundled_model
+from rag.pipeline import Pipeline
+from tests.servers import free_port
+
+pytest.importorskip("llama_cpp.server", reason="the `local` extra is installed by `make install`")
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+
+
+@pytest.fixture(scope="module")
+def llama_server(real_settings: Settings) -> Iterator[str]:
+    model = assemble_bundled_model(real_settings.model_cache_dir)
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(model),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+            "--n_threads",
+            "2",
+            "--model_alias",
+            "qwen",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert proc.poll() is None, "llama_cpp.server exited"
+            try:
+                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert time.monotonic() < deadline, "llama_cpp.server did not start"
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def test_hosted_backend_streams_a_verified_answer_from_a_real_server(
+    real_settings: Settings, llama_server: str
+) -> None:
+    settings = real_settings.model_copy(
+        update={"llm_backend": "hosted", "llm_base_url": llama_server, "llm_model": "qwen"}
+    )
+    pipeline = Pipeline.load(settings)
+    events = list(pipeline.stream("Who is the CEO of U.S. Strategic Metals?"))
+    kinds = [k for k, _ in events]
+    assert kinds[0] == "draft" and kinds.count("token") >= 2 and kinds[-1] == "answer"
+    answer = events[-1][1]
+    assert answer.backend == "hosted", (answer.decision, answer.warnings)
+    assert "Stacy Hastie" in answer.answer and all(c.verified for c in answer.citations)
+    whole = pipeline.answer("What was the value of the USSM MoU?")
+    assert whole.backend == "hosted" and "$500 million" in whole.answer, whole.decision
