@@ -110,8 +110,9 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         # Value questions: does the answer open with the value, copied from a cited sentence?
         "asks_value": analyse(item["question"]).asks_value,
         "value_first": _value_first(result),
-        "lead_has_gold": bool(lead := value_lead(result["answer"]))
-        and any(m.contains(lead, a) for a in item["answers"]),
+        "lead_has_gold": any(m.contains(lead, a) for a in item["answers"])
+        if (lead := value_lead(result["answer"]))
+        else False,
         "verified": all(c["verified"] for c in result["citations"]),
     }
 

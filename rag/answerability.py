@@ -25,26 +25,19 @@ FILES = ("model-int8.onnx", "tokenizer.json", "meta.json")
 MAX_TOKENS = 128  # question + title + sentence; longer pairs lose the sentence's tail
 
 
-# (document title, sentence, the sentence before it in the document or "")
-Candidate = tuple[str, str, str]
-
-
 class Scorer(Protocol):
-    """Probability that each candidate sentence answers the question."""
+    """Probability that each (title, sentence) answers the question."""
 
     name: str
 
-    def score(self, question: str, sentences: Sequence[Candidate]) -> np.ndarray:
+    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
         """Shape (len(sentences),), float in [0, 1]."""
         ...
 
 
-def pair_text(title: str, sentence: str, before: str = "") -> str:
-    """The second segment the model reads: the title, the sentence, then the sentence before it
-    (which often names what the sentence's "it" or "he" is). Truncation cuts from the end, so a
-    long context is what gets cut, never the candidate sentence."""
-    head = f"{title[:80]}: {sentence}" if title else sentence
-    return f"{head} | {before}" if before else head
+def pair_text(title: str, sentence: str) -> str:
+    """The second segment the model reads: the document title, then the sentence."""
+    return f"{title[:80]}: {sentence}" if title else sentence
 
 
 class CrossEncoderScorer:
@@ -56,8 +49,6 @@ class CrossEncoderScorer:
 
         meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
         self.name = f"cross-encoder:{meta['version']}"
-        # Models trained with the preceding sentence read it at run time too; older ones don't.
-        self.context = bool(meta.get("context"))
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
@@ -68,13 +59,11 @@ class CrossEncoderScorer:
             str(model_dir / "model-int8.onnx"), options, providers=["CPUExecutionProvider"]
         )
 
-    def score(self, question: str, sentences: Sequence[Candidate]) -> np.ndarray:
+    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
         """One padded batch: short lists (the ranker sends ~10) need no length bucketing."""
         if not sentences:
             return np.zeros(0, dtype=np.float32)
-        encodings = self.tokenizer.encode_batch(
-            [(question, pair_text(t, s, b if self.context else "")) for t, s, b in sentences]
-        )
+        encodings = self.tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in sentences])
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
         types, mask = np.zeros_like(ids), np.zeros_like(ids)

@@ -11,7 +11,6 @@ the LLM's excerpts and the conflict check read the same ranking.
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -65,7 +64,6 @@ class Ranker:
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
         self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
-        self._starts: dict[str, list[tuple[int, int]]] = {}
 
     def overlap(self, question: str, sentence: str) -> float:
         """idf-weighted share of the question's terms found in the sentence."""
@@ -140,7 +138,7 @@ class Ranker:
         ranked = self.first_stage(q, passages)
         if self.scorer is not None and ranked:
             head, tail = ranked[: self.depth], ranked[self.depth :]
-            pairs = [(self.documents[r.doc_id].title, r.text, self.before(r)) for r in head]
+            pairs = [(self.documents[r.doc_id].title, r.text) for r in head]
             probs = self.scorer.score(q.text, pairs)
             head = [
                 replace(r, score=self._withheld_floor(q, r.text, float(p)))
@@ -156,15 +154,6 @@ class Ranker:
             ranked = head + tail
         self._last = (key, ranked)
         return ranked
-
-    def before(self, r: Scored) -> str:
-        """The document sentence just before a candidate ("" at the start): the scorer's context."""
-        doc = self.documents[r.doc_id]
-        spans = self._starts.get(r.doc_id)
-        if spans is None:
-            spans = self._starts[r.doc_id] = sentence_spans(doc.text)
-        i = bisect.bisect_left(spans, (r.start, -1))
-        return doc.text[spans[i - 1][0] : spans[i - 1][1]] if i > 0 else ""
 
     def _withheld_floor(self, q: Question, sentence: str, prob: float) -> float:
         """A sentence saying the asked detail was withheld answers the question (an honest,

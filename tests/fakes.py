@@ -16,7 +16,7 @@ class FakeOpenAI:
 
     def __init__(self, reply: str = "", mode: str = "ok") -> None:
         self.reply = reply
-        self.mode = mode  # ok | error | hang | garbage
+        self.mode = mode  # ok | error | hang | garbage | trickle (keep-alives, no answer)
         self.requests: list[dict[str, Any]] = []
         self.url = ""
 
@@ -45,6 +45,15 @@ class FakeOpenAI:
                 self.end_headers()
                 if fake.mode == "garbage":
                     self.wfile.write(b"data: {not json}\n\n")
+                    return
+                if fake.mode == "trickle":
+                    for _ in range(100):  # an SSE comment every 0.1 s for 10 s, never an answer
+                        try:
+                            self.wfile.write(b": keep-alive\n\n")
+                            self.wfile.flush()
+                        except OSError:
+                            return
+                        time.sleep(0.1)
                     return
                 for word in fake.reply.split(" "):
                     chunk = {"choices": [{"delta": {"content": word + " "}}]}

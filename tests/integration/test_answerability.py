@@ -64,14 +64,9 @@ def test_scorer_prefers_the_sentence_that_gives_the_asked_fact() -> None:
                 "The Fall of Rome",
                 "The Western Roman Empire fell in 476 AD, when Odoacer deposed"
                 " the emperor Romulus Augustulus.",
-                "",
             ),
-            (
-                "The Fall of Rome",
-                "Sultan Mehmed II then made the city his capital.",
-                "Constantinople fell to the Ottomans in 1453.",
-            ),
-            ("Penicillin", "Alexander Fleming discovered penicillin in 1928.", ""),
+            ("The Fall of Rome", "Sultan Mehmed II then made the city his capital."),
+            ("Penicillin", "Alexander Fleming discovered penicillin in 1928."),
         ],
     )
     assert probs.shape == (3,) and ((probs >= 0) & (probs <= 1)).all()

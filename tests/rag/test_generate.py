@@ -1,5 +1,6 @@
 """Backend selection, the fallback chain, hosted answers via a fake OpenAI server, abstention."""
 
+import time
 from pathlib import Path
 
 import pytest
@@ -119,6 +120,22 @@ def test_timeout_falls_back(hash_index: Settings) -> None:
         answer = p.answer(QUESTION)
     assert answer.backend == "extractive"
     assert any("timed out" in w for w in answer.warnings)
+
+
+def test_a_server_that_keeps_the_line_alive_is_cut_at_the_whole_deadline(
+    hash_index: Settings,
+) -> None:
+    # Each read gets bytes within the per-read timeout; the whole request must still stop.
+    with FakeOpenAI("never", mode="trickle").running() as fake:
+        p = pipeline_with(
+            hash_index, llm_backend="hosted", llm_base_url=fake.url, llm_timeout_s=1.0
+        )
+        t0 = time.monotonic()
+        answer = p.answer(QUESTION)
+        elapsed = time.monotonic() - t0
+    assert elapsed < 3, elapsed
+    assert answer.backend == "extractive" and not answer.abstained
+    assert any("deadline" in w for w in answer.warnings), answer.warnings
 
 
 def test_broken_local_model_falls_back(hash_index: Settings, tmp_path: Path) -> None:
