@@ -77,7 +77,7 @@ def _ask(settings: Settings, args: argparse.Namespace) -> int:
     from rag.pipeline import Pipeline, validate_question
 
     validate_question(args.question, args.k)  # fail fast, before loading any model
-    answer = Pipeline.load(settings).answer(args.question, args.k, args.backend)
+    answer = Pipeline.load(settings).answer(args.question, args.k)
     if args.json:
         print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
         return 0
@@ -137,7 +137,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         raise InvalidInputError("no questions selected")
     pipeline = Pipeline.load(settings)
     report = run_eval(
-        lambda q: pipeline.answer(q, backend=args.backend),
+        pipeline.answer,
         gold,
         progress=_progress,
         documents=pipeline.documents,
@@ -208,6 +208,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings()
+        if getattr(args, "backend", None):
+            # On the command line the operator picks the backend for the whole process.
+            settings = settings.model_copy(update={"llm_backend": args.backend})
         return COMMANDS[args.command](settings, args)
     except RagError as exc:
         print(f"rag {args.command}: error: {exc}", file=sys.stderr)

