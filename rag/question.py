@@ -113,6 +113,9 @@ KINDS = (
     ),
 )
 
+_REASON = re.compile(
+    rf"{_START}(?:why|how (?:did|does|do|is|was|were|are|can|could|would|will|has|have))\b", re.I
+)
 _DATE_KIND = next(k for k in KINDS if k.label == "a date")
 # A proper name: capitalised words, with "of", "the", "and", "for" or "&" between them.
 _PROPER = re.compile(
@@ -255,7 +258,8 @@ def _counted(noun: str) -> Kind:
 @lru_cache(maxsize=1024)
 def analyse(text: str) -> Question:
     """What `text` asks for (cached: the pipeline, ranker and conflict check share it)."""
-    kinds = [k for k in KINDS if k.asks.search(text)]
+    # "Why ...?" and "How did ...?" ask for a reason or a manner, whatever values they mention.
+    kinds = [] if _REASON.search(text) else [k for k in KINDS if k.asks.search(text)]
     noun = _COUNTED.search(text)
     if noun:
         kinds.append(_counted(noun.group(1)))

@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
+from rag.chunk import sentence_spans
 from rag.config import Settings
 from rag.embed import HashEmbedder
 from rag.errors import InvalidInputError
 from rag.generate import chain_order
 from rag.pipeline import Pipeline, value_lead
-from rag.types import Answer
+from rag.types import Answer, Passage
 from tests.fakes import FakeOpenAI
 
 QUESTION = "What was the value of the USSM MoU?"
@@ -56,20 +57,25 @@ def test_hosted_answer_is_verified_and_renumbered(hash_index: Settings) -> None:
 
 
 def test_wrong_citation_from_the_model_is_repaired(hash_index: Settings) -> None:
-    passages = pipeline_with(hash_index).passages(QUESTION, 10)
+    plain = pipeline_with(hash_index)
+    passages = plain.passages(QUESTION, 10)
     wrong = next(p.n for p in passages if "500" not in p.chunk.text)
-    fake = FakeOpenAI(f"The MoU sets in motion a $500 million initiative [{wrong}]. Also [42].")
+    # The model states the draft's best sentence's fact but cites a passage without it.
+    best = plain.answer(QUESTION).citations[0].quote
+    claim = best.split(",")[0]
+    fake = FakeOpenAI(f"{claim} [{wrong}]. Also [42].")
     with fake.running():
         answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
             QUESTION
         )
+    assert answer.backend == "hosted", answer.decision
     assert any("re-attached" in w for w in answer.warnings), answer.warnings
     assert any("[42] points to no passage" in w for w in answer.warnings)
     [c] = answer.citations
-    assert c.verified and "$500 million" in c.quote
+    assert c.verified and c.quote == best
     chunk = next(p.chunk for p in passages if p.chunk.chunk_id == c.chunk_id)
     assert chunk.start <= c.start < chunk.end and chunk.doc_id == c.doc_id
-    assert answer.answer == "The MoU sets in motion a $500 million initiative [1]. Also."
+    assert answer.answer == f"{claim} [1]. Also."
 
 
 def test_made_up_number_is_dropped_and_the_verified_draft_stands(hash_index: Settings) -> None:
@@ -233,9 +239,12 @@ def date_answer(hash_index: Settings, template: str) -> Answer:
 def test_a_short_value_first_answer_copied_from_its_source_stands(hash_index: Settings) -> None:
     answer = date_answer(hash_index, "September 8, 2025 [{n}].")
     assert answer.backend == "hosted" and not answer.abstained, answer.decision
-    assert answer.answer == "September 8, 2025 [1]."
+    # The value alone, then its cited sentence as the one line of context.
+    [c] = answer.citations
+    assert answer.answer.startswith("September 8, 2025 [1]. ")
+    assert c.quote.strip().rstrip(".") in answer.answer
     assert value_lead(answer.answer) == "September 8, 2025"
-    assert "September 8, 2025" in answer.citations[0].quote
+    assert "September 8, 2025" in c.quote
 
 
 def test_a_value_not_written_in_the_cited_sentence_is_rejected(hash_index: Settings) -> None:
@@ -243,6 +252,32 @@ def test_a_value_not_written_in_the_cited_sentence_is_rejected(hash_index: Setti
     answer = date_answer(hash_index, "8 Sept 2025 [{n}].")
     assert answer.backend == "extractive", answer.decision
     assert "is not written in the cited sentence" in answer.decision
+
+
+def test_an_llm_answer_citing_another_sentence_than_the_scorer_leaves_the_draft(
+    hash_index: Settings,
+) -> None:
+    plain = pipeline_with(hash_index)
+    draft = plain.answer(DATE_QUESTION).citations
+    passages = plain.passages(DATE_QUESTION, 10)
+
+    def elsewhere(p: Passage) -> bool:
+        c = p.chunk
+        return not any(c.doc_id == d.doc_id and c.start < d.end and d.start < c.end for d in draft)
+
+    # A true, dated sentence from a passage the draft does not quote.
+    other = next(p for p in passages if elsewhere(p) and "2025" in p.chunk.text)
+    sentence = next(
+        other.chunk.text[a:b]
+        for a, b in sentence_spans(other.chunk.text)
+        if "2025" in other.chunk.text[a:b]
+    )
+    with FakeOpenAI(f"{sentence.strip()} [{other.n}].").running() as fake:
+        answer = pipeline_with(hash_index, llm_backend="hosted", llm_base_url=fake.url).answer(
+            DATE_QUESTION
+        )
+    assert answer.backend == "extractive" and answer.citations == draft
+    assert "other sentences than the scorer's best" in answer.decision, answer.decision
 
 
 def test_an_llm_answer_without_the_asked_date_leaves_the_draft(hash_index: Settings) -> None:
