@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # tokens. llama.cpp reads 42-100 prompt tokens/s on 2 cores, so this is most of the wait:
     # 250 gave a first token at 2.36 s p50 here (75 tokens/s); 200 is ~0.6 s sooner.
     llm_prompt_tokens: int = Field(default=200, ge=50, le=8000)
+    # Which questions an LLM answers: "values" (amounts, dates, numbers, names, places: it
+    # writes the short exact value, the cited sentence follows) or "all" (it may reword any
+    # answer). "values" from the SQuAD dev sample: reworded non-value answers lost 4 answers
+    # the exact quote had and fixed 1.
+    llm_questions: Literal["values", "all"] = "values"
     # Whole-answer deadline for an LLM (queue included); past it the verified draft stands.
     llm_deadline_s: float = Field(default=20.0, gt=0, le=600)
     # Answers that may wait for the one local model; more are refused with 503 + Retry-After.

@@ -182,9 +182,10 @@ def _measure(llm: Any) -> Speed:
 
 
 def lead_grammar(question: str, passages: Sequence[Passage]) -> str | None:
-    """GBNF that makes a value question's answer open with one of the values of the asked kind
-    written in the shown sentences, then a citation, or say it does not know. None when the
-    question asks for no kind of value or the sentences hold none (the model writes freely)."""
+    """GBNF for a value question: the answer is one of the values of the asked kind written in
+    the shown sentences and its citation ("$500 million [2]"; the pipeline adds the cited
+    sentence), or "I don't know". None when the question asks for no kind of value or the
+    sentences hold none (the model writes freely)."""
     q = analyse(question)
     if not q.asks_value:
         return None
@@ -193,9 +194,8 @@ def lead_grammar(question: str, passages: Sequence[Passage]) -> str | None:
         return None
     quoted = " | ".join(_gbnf_string(c) for c in found)
     return (
-        f'root ::= lead " [" [1-9] [0-9]? "]" tail | {_gbnf_string(DONT_KNOW_REPLY)}\n'
+        f'root ::= lead " [" [1-9] [0-9]? "]" | {_gbnf_string(DONT_KNOW_REPLY)}\n'
         f"lead ::= {quoted}\n"
-        "tail ::= [^\\n]*\n"
     )
 
 
