@@ -30,9 +30,17 @@ class Generator(Protocol):
 
     name: str
 
-    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        budget: Budget,
+        leads: Sequence[str] = (),
+    ) -> Iterator[str]:
         """Pieces of the answer text as they are produced, stopping when the budget is over;
-        raises GeneratorError on failure (DeadlineError past the deadline, BusyError when full)."""
+        raises GeneratorError on failure (DeadlineError past the deadline, BusyError when full).
+        `leads`: the values the answer may open with (a backend that can constrain its
+        decoding keeps to them; others may ignore them)."""
         ...
 
 
@@ -51,7 +59,12 @@ class FallbackChain:
         self.backends = list(backends)
 
     def stream(
-        self, question: str, passages: Sequence[Passage], attempt: Attempt, budget: Budget
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        attempt: Attempt,
+        budget: Budget,
+        leads: Sequence[str] = (),
     ) -> Iterator[str]:
         """Tokens of the first backend that succeeds; RESET if one failed after emitting."""
         for name, backend in self.backends:
@@ -62,7 +75,7 @@ class FallbackChain:
                 continue
             emitted = False
             try:
-                for piece in backend.stream(question, passages, budget):
+                for piece in backend.stream(question, passages, budget, leads):
                     emitted = True
                     yield piece
             except Exception as exc:  # any backend failure must fall through, never a 500

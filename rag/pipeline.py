@@ -249,7 +249,9 @@ class Pipeline:
         yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
         attempt, pieces, first_token = Attempt(), list[str](), None
         shown = fit(passages, ranked, q.text, self.settings.llm_prompt_tokens)
-        for piece in self.backends.chain(name).stream(question, shown, attempt, budget):
+        # The value must come from the draft's quote (see _choose): offer only its values.
+        leads = q.candidates(" ".join(c.quote for c in draft.citations))
+        for piece in self.backends.chain(name).stream(question, shown, attempt, budget, leads):
             if piece == RESET:
                 pieces.clear()
                 yield ("reset", "")
@@ -330,7 +332,10 @@ class Pipeline:
         if not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft):
             return "declined"
         claims = parse_claims(draft)
-        if not any(len(terms(c.text)) >= 2 or numbers(c.text) for c in claims):
+        # "[1] [2]" alone states nothing; a one-word value ("Normandy [1].") does.
+        if not any(len(terms(c.text)) >= 2 or numbers(c.text) for c in claims) and (
+            value_lead(draft) is None or not terms(draft)
+        ):
             return "it gave no usable text"
         checked = verify(draft, passages, self.documents, self.settings.min_sentence_support)
         result.warnings.extend(checked.warnings)

@@ -44,6 +44,12 @@ class ExtractiveGenerator:
         value = q.value(best.text) if q.asks_value else None
         return f"{value} [{best.n}]. {quoted}" if value else quoted
 
-    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        budget: Budget,
+        leads: Sequence[str] = (),
+    ) -> Iterator[str]:
         """The whole extractive answer as one chunk (there is nothing to wait for)."""
         yield self.answer(question, passages)

@@ -32,7 +32,13 @@ class HostedGenerator:
         timeout = self.timeout = settings.llm_timeout_s
         self.client = httpx.Client(timeout=httpx.Timeout(timeout, connect=min(5.0, timeout)))
 
-    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        budget: Budget,
+        leads: Sequence[str] = (),
+    ) -> Iterator[str]:
         """Content deltas of the streamed completion (a plain JSON reply is accepted too). The
         whole request must finish within RAG_LLM_TIMEOUT_S and the answer's budget: a server
         that keeps the connection alive without answering is cut off, not waited on."""

@@ -181,7 +181,9 @@ def _measure(llm: Any) -> Speed:
     return Speed(user / max(first - t0, 1e-3), gen_tps)
 
 
-def lead_grammar(question: str, passages: Sequence[Passage]) -> str | None:
+def lead_grammar(
+    question: str, passages: Sequence[Passage], leads: Sequence[str] = ()
+) -> str | None:
     """GBNF for a value question: the answer is one of the values of the asked kind written in
     the shown sentences and its citation ("$500 million [2]"; the pipeline adds the cited
     sentence), or "I don't know". None when the question asks for no kind of value or the
@@ -189,7 +191,7 @@ def lead_grammar(question: str, passages: Sequence[Passage]) -> str | None:
     q = analyse(question)
     if not q.asks_value:
         return None
-    found = q.candidates(" ".join(p.prompt_text for p in passages))[:_MAX_LEADS]
+    found = list(leads or q.candidates(" ".join(p.prompt_text for p in passages)))[:_MAX_LEADS]
     if not found:
         return None
     quoted = " | ".join(_gbnf_string(c) for c in found)
@@ -291,10 +293,16 @@ class LocalGenerator:
         """Let the model's memory go."""
         release_models()
 
-    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        budget: Budget,
+        leads: Sequence[str] = (),
+    ) -> Iterator[str]:
         """Tokens of a greedy (temperature 0) answer, produced on the worker thread."""
         llm, max_tokens = self.engine.llm, self.max_tokens
-        grammar = lead_grammar(question, passages)
+        grammar = lead_grammar(question, passages, leads)
         return self.engine.worker.stream(
             lambda b: _tokens(llm, question, passages, max_tokens, b, grammar), budget
         )

@@ -35,7 +35,13 @@ class SlowLocal:
     def full(self) -> bool:
         return self.worker.full()
 
-    def stream(self, question: str, passages: Sequence[Passage], budget: Budget) -> Iterator[str]:
+    def stream(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        budget: Budget,
+        leads: Sequence[str] = (),
+    ) -> Iterator[str]:
         words = passages[0].prompt_text.split()[:12]
 
         def produce(b: Budget) -> Iterator[str]:
