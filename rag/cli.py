@@ -136,6 +136,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
     if not gold:
         raise InvalidInputError("no questions selected")
     pipeline = Pipeline.load(settings)
+    pipeline.backends.warm()  # load (and measure) the model before the first timed answer
     report = run_eval(
         pipeline.answer,
         gold,

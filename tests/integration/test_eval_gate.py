@@ -2,8 +2,9 @@
 
 The gate reads the test splits (nothing was tuned on them); dev-split reports are written beside
 them under test-artifacts/ for comparison. SQuAD 2.0 is gated on a fixed, evenly strided sample
-of its two test articles; the local LLM on a fixed small sample of the seeds test split (a 2-core
-CPU without AVX-512 takes ~15 s per LLM answer).
+of its two test articles; the local LLM on the whole seeds test split (it is asked only the value
+questions whose draft answers, ~13 of 49, each ~3 s here and ~6 s on a 2-core CPU without
+AVX-512).
 """
 
 from pathlib import Path
@@ -18,13 +19,14 @@ from rag.pipeline import Pipeline
 
 pytestmark = [pytest.mark.slow]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-SAMPLES = {("seeds", "extractive"): None, ("seeds", "local"): 16, ("squad2", "extractive"): 200}
+SAMPLES = {("seeds", "extractive"): None, ("seeds", "local"): None, ("squad2", "extractive"): 200}
 
 
 def _run(settings: Settings, suite_name: str, backend: str, split: str) -> dict:
     suite = load_suite(suite_name)
     scoped = suite_settings(settings.model_copy(update={"llm_backend": backend}), suite)
     pipeline = Pipeline.load(scoped)
+    pipeline.backends.warm()
     items = suite.select(split, SAMPLES[(suite_name, backend)])
     result = run_eval(pipeline.answer, items, documents=pipeline.documents)
     title = f"Eval report: {suite_name} {split} ({backend})"
@@ -46,7 +48,12 @@ def test_suite_test_split_meets_thresholds(
         pytest.fail(f"SQuAD 2.0 articles missing at {squad2_path()} (set RAG_SQUAD2_PATH)")
     result = _run(real_settings, suite_name, backend, "test")
     answered_by = {r["backend"] for r in result["rows"]}
-    assert answered_by <= {backend, "retrieval"}, f"fell back: {answered_by}"
+    if backend == "local":
+        # The verified draft stands for questions asking for no value and when the model's
+        # value is not in it; the model must still have answered some.
+        assert "local" in answered_by and answered_by <= {"local", "extractive", "retrieval"}
+    else:
+        assert answered_by <= {backend, "retrieval"}, f"fell back: {answered_by}"
     failures = gate.check(result, gate.load_thresholds()[suite_name][backend])
     assert not failures, f"{suite_name} test split, {backend}, below thresholds:\n" + "\n".join(
         failures
