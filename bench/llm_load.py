@@ -76,6 +76,7 @@ def steady(url: str, questions: list[str], seconds: float, pid: int) -> dict[str
         "rss_mb_start": round(rss[0], 1),
         "rss_mb_end": round(rss[-1], 1),
         "rss_mb_max": round(max(rss), 1),
+        "rss_mb_every_5s": [round(r) for r in rss],
     }
 
 

@@ -101,6 +101,9 @@ class Settings(BaseSettings):
     llm_questions: Literal["values", "all"] = "values"
     # Whole-answer deadline for an LLM (queue included); past it the verified draft stands.
     llm_deadline_s: float = Field(default=20.0, gt=0, le=600)
+    # Niceness of the local model's thread (0-19): above 0 it yields the CPU to the web server,
+    # so /healthz and drafts stay fast while it generates.
+    llm_nice: int = Field(default=10, ge=0, le=19)
     # Answers that may wait for the one local model; more are refused with 503 + Retry-After.
     llm_queue: int = Field(default=4, ge=1, le=256)
     # Local (llama.cpp): the bundled Qwen2.5-Coder-1.5B GGUF unless a path is given.
@@ -118,7 +121,9 @@ class Settings(BaseSettings):
     # Where user feedback (thumbs up/down) is stored as JSON lines.
     data_dir: Path = Path("data")
 
-    # Web server
+    # Web server. Answers computed at once (more wait their turn without holding a thread): on
+    # 2 cores more do not answer faster, and they would starve /healthz of the GIL.
+    max_concurrent_answers: int = Field(default=3, ge=1, le=256)
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 

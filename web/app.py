@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
@@ -20,12 +21,12 @@ from pydantic import BaseModel, Field
 
 from rag import feedback
 from rag.config import Settings
-from rag.errors import BusyError, RagError
+from rag.errors import BusyError, GeneratorError, RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
 from web.deps import PipelineDep
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
-from web.streams import event_stream, run_watching
+from web.streams import answer_watching, event_stream
 
 _BUSY: dict[int | str, dict[str, Any]] = {
     503: {"description": "The LLM's queue is full: retry after the Retry-After header's seconds"}
@@ -85,6 +86,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app = FastAPI(title="Minerals RAG", version="0.1.0", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
     app.state.pipeline, app.state.load_error = pipeline, None
+    app.state.slots = asyncio.Semaphore(settings.max_concurrent_answers)
     _register_errors(app)
 
     @app.get("/healthz")
@@ -106,14 +108,16 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         history = [t.model_dump() for t in body.history]
         pipeline.backends.check_capacity(body.backend)  # 503 + Retry-After when full
 
-        def work(cancelled: threading.Event) -> dict[str, Any]:
-            answer = pipeline.answer(body.question, body.k, body.backend, history, cancelled)
-            return answer.to_dict()
+        def events(cancelled: threading.Event) -> Iterator[Any]:
+            return pipeline.stream(body.question, body.k, body.backend, history, cancelled)
 
-        return await run_watching(request, work)
+        answer = await answer_watching(request, events, request.app.state.slots)
+        if answer is None:  # only a cancelled answer (its client left) has none
+            raise GeneratorError("the answer was cancelled")
+        return dict(answer.to_dict())
 
     @app.post("/api/ask/stream", responses={200: {"content": {"text/event-stream": {}}}, **_BUSY})
-    def ask_stream(body: AskIn, pipeline: PipelineDep) -> StreamingResponse:
+    def ask_stream(body: AskIn, request: Request, pipeline: PipelineDep) -> StreamingResponse:
         """Server-sent events: with an LLM, `draft` (the verified extractive answer) at once,
         `token` events as the LLM writes, then one `answer` saying which stands and why."""
         history = [t.model_dump() for t in body.history]
@@ -122,7 +126,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         return event_stream(
             lambda cancelled: sse(
                 pipeline.stream(body.question, body.k, body.backend, history, cancelled)
-            )
+            ),
+            request.app.state.slots,
         )
 
     @app.get("/api/documents", response_model=list[DocumentSummary])

@@ -14,11 +14,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
-from rag.errors import InvalidInputError
+from rag.errors import GeneratorError, InvalidInputError
 from rag.pipeline import Pipeline, validate_question
 from rag.types import Answer
 from web.deps import PipelineDep
-from web.streams import event_stream, run_watching
+from web.streams import answer_watching, event_stream
 
 MODEL_ID = "minerals-rag"
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -111,9 +111,15 @@ async def chat_completions(
     validate_question(question, None)  # a bad question is a 422, not a broken stream
     pipeline.backends.check_capacity(None)  # a full LLM queue is a 503 with Retry-After
     if body.stream:
-        return event_stream(lambda cancelled: _chunks(pipeline, question, history, cid, cancelled))
+        return event_stream(
+            lambda cancelled: _chunks(pipeline, question, history, cid, cancelled),
+            request.app.state.slots,
+        )
 
-    def work(cancelled: threading.Event) -> dict[str, Any]:
-        return _completion(pipeline.answer(question, history=history, cancelled=cancelled), cid)
+    def events(cancelled: threading.Event) -> Iterator[Any]:
+        return pipeline.stream(question, history=history, cancelled=cancelled)
 
-    return await run_watching(request, work)
+    answer = await answer_watching(request, events, request.app.state.slots)
+    if answer is None:  # only a cancelled answer (its client left) has none
+        raise GeneratorError("the answer was cancelled")
+    return _completion(answer, cid)

@@ -1,25 +1,64 @@
-"""Answers that stop when their client leaves: a disconnect sets the answer's `cancelled` event,
-which stops its LLM job (queued or generating) within one token."""
+"""Answers that stop when their client leaves, computed a few at a time.
+
+A disconnect sets the answer's `cancelled` event, which stops its LLM job (queued or generating)
+within one token. At most `slots` answers compute their draft at once; the others wait on the event
+loop holding no thread, so a burst of questions on 2 cores cannot starve /healthz (answering is
+CPU-bound Python: dozens of threads at once would take the GIL from the event loop). A slot is
+released as soon as the draft is out: waiting for the LLM (its own queue, `rag.generators.worker`)
+costs no CPU and must not hold up other people's drafts.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import TypeVar
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+from starlette.concurrency import run_in_threadpool
 
-T = TypeVar("T")
 _POLL_S = 0.25
+_END = object()
+
+Events = Callable[[threading.Event], Iterator[Any]]
 
 
-async def run_watching(request: Request, work: Callable[[threading.Event], T]) -> T:
-    """Run blocking `work(cancelled)` off the event loop; set `cancelled` if the client goes."""
+async def _items(
+    events: Events, slots: asyncio.Semaphore, cancelled: threading.Event
+) -> AsyncIterator[Any]:
+    """Iterate blocking `events(cancelled)` off the event loop, in a slot until its first item."""
+    iterator = events(cancelled)
+    held = True
+    await slots.acquire()
+    try:
+        while True:
+            item = await run_in_threadpool(next, iterator, _END)
+            if held:
+                slots.release()
+                held = False
+            if item is _END:
+                return
+            yield item
+    finally:
+        if held:
+            slots.release()
+
+
+async def answer_watching(request: Request, events: Events, slots: asyncio.Semaphore) -> Any:
+    """The value of the ("answer", value) event of `events(cancelled)`; a client that leaves
+    cancels it (None then)."""
     cancelled = threading.Event()
-    task = asyncio.ensure_future(run_in_threadpool(work, cancelled))
+
+    async def last() -> Any:
+        final = None
+        async for kind, value in _items(events, slots, cancelled):
+            if kind == "answer":
+                final = value
+        return final
+
+    task = asyncio.ensure_future(last())
     try:
         while True:
             done, _ = await asyncio.wait({task}, timeout=_POLL_S)
@@ -32,13 +71,13 @@ async def run_watching(request: Request, work: Callable[[threading.Event], T]) -
             cancelled.set()
 
 
-def event_stream(frames: Callable[[threading.Event], Iterator[str]]) -> StreamingResponse:
+def event_stream(frames: Events, slots: asyncio.Semaphore) -> StreamingResponse:
     """An SSE response over blocking `frames(cancelled)`; a closed connection sets `cancelled`."""
     cancelled = threading.Event()
 
     async def body() -> AsyncIterator[str]:
         try:
-            async for frame in iterate_in_threadpool(frames(cancelled)):
+            async for frame in _items(frames, slots, cancelled):
                 yield frame
         finally:  # the client left (the task is cancelled), or the answer is complete
             cancelled.set()

@@ -143,19 +143,23 @@ class _Engine:
 
 
 @lru_cache(maxsize=2)
-def _engine(path: str, n_ctx: int, n_threads: int, queue: int) -> _Engine:
-    """Load once per process (pipelines over other indexes share it, and its one thread)."""
+def _engine(path: str, n_ctx: int, n_threads: int, queue: int, nice: int) -> _Engine:
+    """Load once per process (pipelines over other indexes share it, and its one thread, which
+    runs every llama.cpp call, the warm-up included)."""
     from llama_cpp import Llama
 
-    llm = Llama(
-        model_path=path,
-        n_ctx=n_ctx,
-        n_threads=n_threads,
-        n_batch=512,
-        use_mmap=False,
-        verbose=False,
+    worker = SerialWorker("local", queue, nice=nice)
+    llm = worker.call(
+        lambda: Llama(
+            model_path=path,
+            n_ctx=n_ctx,
+            n_threads=n_threads,
+            n_batch=512,
+            use_mmap=False,
+            verbose=False,
+        )
     )
-    return _Engine(llm, SerialWorker("local", queue), _measure(llm))
+    return _Engine(llm, worker, worker.call(lambda: _measure(llm)))
 
 
 def release_models() -> None:
@@ -269,7 +273,11 @@ class LocalGenerator:
         self.prompt_tokens = settings.llm_prompt_tokens
         try:
             self.engine = _engine(
-                str(path), settings.llm_ctx, settings.llm_threads, settings.llm_queue
+                str(path),
+                settings.llm_ctx,
+                settings.llm_threads,
+                settings.llm_queue,
+                settings.llm_nice,
             )
         except Exception as exc:  # llama.cpp raises ValueError/RuntimeError on a bad file
             raise GeneratorError(f"could not load model {path}: {exc}") from exc

@@ -9,11 +9,14 @@ and stopped between two tokens, so abandoned requests stop burning the CPU.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from rag.errors import BusyError, DeadlineError, GeneratorError
 
@@ -42,6 +45,12 @@ class Budget:
 
 
 Produce = Callable[[Budget], Iterator[str]]
+T = TypeVar("T")
+
+
+def _once(result: list[T], fn: Callable[[], T]) -> Iterator[str]:
+    result.append(fn())
+    yield ""
 
 
 @dataclass
@@ -56,9 +65,12 @@ class _Job:
 class SerialWorker:
     """Runs jobs one at a time on its own daemon thread; at most `max_waiting` queued."""
 
-    def __init__(self, name: str, max_waiting: int = 4, retry_after: int = 5) -> None:
+    def __init__(
+        self, name: str, max_waiting: int = 4, retry_after: int = 5, nice: int = 0
+    ) -> None:
         self.name = name
         self.retry_after = retry_after
+        self.nice = nice
         self._jobs: queue.Queue[_Job] = queue.Queue(maxsize=max(1, max_waiting))
         self._thread = threading.Thread(target=self._run, name=f"{name}-worker", daemon=True)
         self._thread.start()
@@ -102,7 +114,19 @@ class SerialWorker:
         finally:
             job.stop.set()
 
+    def call(self, fn: Callable[[], T]) -> T:
+        """Run `fn` on the worker thread (threads the model starts there share its priority)."""
+        result: list[T] = []
+        for _ in self.stream(lambda budget: _once(result, fn), Budget()):
+            pass
+        return result[0]
+
     def _run(self) -> None:
+        if self.nice:
+            # Below the web server's threads: /healthz and drafts stay fast while it generates
+            # (Linux applies a thread's niceness to the threads it starts, llama.cpp's included).
+            with contextlib.suppress(AttributeError, OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         while True:
             job = self._jobs.get()
             job.budget.waited_ms = (time.monotonic() - job.queued_at) * 1000
