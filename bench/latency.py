@@ -46,7 +46,9 @@ def main() -> None:
         pipeline = Pipeline.load(settings)
         load_s = time.perf_counter() - t0
         questions = [g["question"] for g in suite.select(None, args.limit)]
-        pipeline.answer(questions[0])  # warm-up: loads the LLM, if any
+        pipeline.backends.warm()  # loads (and measures) the LLM, if any
+        pipeline.ranker.warm()  # sentence vectors, as a server does in the background at start
+        pipeline.answer(questions[0])
         totals, retrieves, ranks, firsts, backends = [], [], [], [], set()
         drafts, llm_totals, prompt_tokens = [], [], []
         local = pipeline.backends.get("local") if args.backend == "local" else None

@@ -137,6 +137,7 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
         raise InvalidInputError("no questions selected")
     pipeline = Pipeline.load(settings)
     pipeline.backends.warm()  # load (and measure) the model before the first timed answer
+    pipeline.ranker.warm()  # and embed the sentences, as a server does after loading
     report = run_eval(
         pipeline.answer,
         gold,

@@ -26,6 +26,19 @@ class Embedder(Protocol):
         ...
 
 
+def embed_query(embedder: Embedder, text: str) -> np.ndarray:
+    """One question's vector, remembered (the last 64 per embedder): retrieval and the sentence
+    ranker embed the same question."""
+    cache: dict[str, np.ndarray] = vars(embedder).setdefault("_queries", {})
+    if text not in cache:
+        if len(cache) >= 64:
+            cache.pop(next(iter(cache)), None)
+        vector = embedder.embed([text])[0]
+        vector.setflags(write=False)
+        cache[text] = vector
+    return cache[text]
+
+
 def _normalise(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)

@@ -230,20 +230,20 @@ class Pipeline:
         draft = replace(base, warnings=[])
         best = confidence(ranked)
         draft.confidence = round(best, 4) if best is not None else None
-        problem = self._finish(
-            draft, q, passages, ranked, self.extractive.answer(q.text, passages), probes
-        )
+        problem = self._finish(draft, q, passages, self.extractive.answer(q.text, passages))
         draft.decision = _draft_decision(draft, problem, self.settings.min_answer_score)
         timings["draft"] = round((time.perf_counter() - t0) * 1000, 2)
         if name == "extractive" or draft.abstained:
             # No LLM can do better than "the scorer found no answering sentence" (one threshold
             # decides abstention) or than a cited "the detail was withheld".
+            self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return
         if self.settings.llm_questions == "values" and not q.asks_value:
             # Reworded, a quote verifies less well and loses the source's words: on the SQuAD dev
             # sample the local model's rewording lost 4 answers the quote had and fixed 1.
             draft.decision += "; the question asks for no value, so the exact quote stands"
+            self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return
         yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
@@ -269,12 +269,9 @@ class Pipeline:
         )
         llm.backend = attempt.backend
         text = "".join(pieces)
-        problem = (
-            ""
-            if attempt.backend == "none"
-            else self._finish(llm, q, passages, ranked, text, probes)
-        )
+        problem = "" if attempt.backend == "none" else self._finish(llm, q, passages, text)
         final = self._choose(draft, llm, problem, attempt)
+        self._add_conflicts(final, q, passages, ranked, probes)
         yield ("answer", _timed(final, timings, t0))
 
     def _choose(self, draft: Answer, llm: Answer, problem: str, attempt: Attempt) -> Answer:
@@ -322,9 +319,7 @@ class Pipeline:
         result: Answer,
         q: Question,
         passages: list[Passage],
-        ranked: list[Scored],
         draft: str,
-        probes: Sequence[Passage] = (),
     ) -> str:
         """Verify the text's citations, decide abstention, surface conflicting sources. Returns
         why the text cannot stand as an answer ("" when it stands, "declined" for "I don't
@@ -367,6 +362,20 @@ class Pipeline:
             result.answer, result.citations = ABSTAIN, []
             return f"its value {lead!r} is not written in the cited sentence"
         result.abstained = False
+        return ""
+
+    def _add_conflicts(
+        self,
+        result: Answer,
+        q: Question,
+        passages: list[Passage],
+        ranked: list[Scored],
+        probes: Sequence[Passage],
+    ) -> None:
+        """Sources that answer yet disagree, also among the probe passages of a few more
+        documents; done after the draft is out (scoring the probes is a second scorer call)."""
+        if result.abstained:
+            return
         if probes:
             ranked = sorted([*ranked, *self.ranker.rank(q, probes)], key=lambda r: -r.score)
         everything = [*passages, *probes]
@@ -381,7 +390,6 @@ class Pipeline:
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             _say_sources_disagree(result, conflict, chunk_ids)
-        return ""
 
 
 def _without_lead(answer: str) -> str:

@@ -21,7 +21,7 @@ import numpy as np
 from rag.answerability import Scorer
 from rag.chunk import sentence_spans
 from rag.cite import CLOSING, passage_sentences
-from rag.embed import Embedder
+from rag.embed import Embedder, embed_query
 from rag.question import Question
 from rag.text import numbers, terms
 from rag.types import Document, Passage
@@ -104,6 +104,23 @@ class Ranker:
                 out.append((p.n, doc.doc_id, s, e, context))
         return out
 
+    def warm(self, limit: int = 20_000, batch: int = 256) -> int:
+        """Embed the corpus's sentences ahead of the questions (up to `limit`), so a question's
+        ranking only embeds the question; a server does it in the background after loading.
+        Returns how many sentences were embedded."""
+        keys = [
+            (doc.doc_id, s, e)
+            for doc in self.documents.values()
+            for s, e in sentence_spans(doc.text)
+            if (doc.doc_id, s, e) not in self._vectors
+        ][:limit]
+        for at in range(0, len(keys), batch):
+            chunk = keys[at : at + batch]
+            texts = [self.documents[d].text[s:e] for d, s, e in chunk]
+            for key, vec in zip(chunk, self.embedder.embed(texts), strict=True):
+                self._vectors.setdefault(key, vec)
+        return len(keys)
+
     def similarities(self, question: str, keys: list[tuple[str, int, int]]) -> np.ndarray:
         """Cosine of the question with each sentence; sentence vectors are cached across calls."""
         missing = [k for k in keys if k not in self._vectors]
@@ -114,7 +131,7 @@ class Ranker:
         if not keys:
             return np.zeros(0, dtype=np.float32)
         matrix = np.stack([self._vectors[k] for k in keys])
-        return matrix @ self.embedder.embed([question])[0]
+        return matrix @ embed_query(self.embedder, question)
 
     def first_stage(self, q: Question, passages: Sequence[Passage]) -> list[Scored]:
         """Every distinct sentence of the passages by first-stage score, best first."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rag.config import Settings
-from rag.embed import Embedder
+from rag.embed import Embedder, embed_query
 from rag.errors import IndexMismatchError
 from rag.store import Store
 from rag.types import Hit
@@ -44,7 +44,7 @@ class Retriever:
         The second list is where a source that disagrees with the top documents shows up: a
         conflict check reads it, a generator does not.
         """
-        vector = self.embedder.embed([query])[0]
+        vector = embed_query(self.embedder, query)
         depth = max(k, self.settings.candidates) if others else k
         if self.mode == "dense":
             ranked = self.store.search(vector, depth)

@@ -79,6 +79,9 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
             try:
                 app.state.pipeline = Pipeline.load(settings)
                 app.state.pipeline.backends.warm()
+                # Sentence vectors for the ranker, in the background: answers are served
+                # meanwhile, and later ones only embed their question.
+                threading.Thread(target=app.state.pipeline.ranker.warm, daemon=True).start()
             except RagError as exc:  # serve /healthz and clear 503s rather than crash
                 app.state.load_error = exc
         yield

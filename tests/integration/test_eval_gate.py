@@ -27,6 +27,7 @@ def _run(settings: Settings, suite_name: str, backend: str, split: str) -> dict:
     scoped = suite_settings(settings.model_copy(update={"llm_backend": backend}), suite)
     pipeline = Pipeline.load(scoped)
     pipeline.backends.warm()
+    pipeline.ranker.warm()
     items = suite.select(split, SAMPLES[(suite_name, backend)])
     result = run_eval(pipeline.answer, items, documents=pipeline.documents)
     title = f"Eval report: {suite_name} {split} ({backend})"

@@ -4,8 +4,11 @@ import json
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+from rag.config import Settings
+from rag.embed import HashEmbedder
 from rag.errors import InvalidInputError
 from rag.pipeline import Pipeline
 from rag.types import Answer
@@ -126,3 +129,20 @@ def test_a_source_saying_the_detail_is_undisclosed_is_an_honest_abstention(
     assert "not been publicly disclosed" in answer.answer
     [citation] = answer.citations
     assert citation.verified and "commercial value" in citation.quote
+
+
+def test_warmed_ranker_embeds_only_the_question(hash_index: Settings) -> None:
+    class Counting(HashEmbedder):
+        texts = 0
+
+        def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
+            Counting.texts += len(texts)
+            return super().embed(texts, progress=progress)
+
+    p = Pipeline.load(hash_index, Counting())
+    assert p.ranker.warm() > 100
+    before = Counting.texts
+    answer = p.answer("When did U.S. Strategic Metals sign the MoU with the FWO?")
+    assert not answer.abstained
+    assert Counting.texts - before == 1  # the question, once, shared by retrieval and ranking
+    assert p.ranker.warm() == 0  # nothing left to embed
