@@ -321,7 +321,7 @@ class Pipeline:
         passages: list[Passage],
         draft: str,
     ) -> str:
-        """Verify the text's citations, decide abstention, surface conflicting sources. Returns
+        """Verify the text's citations and decide abstention (conflicts come after). Returns
         why the text cannot stand as an answer ("" when it stands, "declined" for "I don't
         know")."""
         if not draft.strip() or draft.strip() == ABSTAIN or DONT_KNOW.search(draft):
