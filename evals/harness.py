@@ -10,7 +10,7 @@ from typing import Any
 
 from evals import metrics as m
 from rag.errors import InvalidInputError
-from rag.pipeline import lead_copied, value_lead
+from rag.policy import lead_copied, value_lead
 from rag.question import analyse
 from rag.types import Answer, Document
 

@@ -11,7 +11,8 @@ from rag.config import Settings
 from rag.embed import HashEmbedder
 from rag.errors import InvalidInputError
 from rag.generate import chain_order
-from rag.pipeline import Pipeline, value_lead
+from rag.pipeline import Pipeline
+from rag.policy import value_lead
 from rag.types import Answer, Passage
 from tests.fakes import FakeOpenAI
 
