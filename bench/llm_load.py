@@ -134,14 +134,28 @@ def main() -> None:
     parser.add_argument("--steady-s", type=float, default=60)
     parser.add_argument("--burst", type=int, default=44)
     parser.add_argument("--index-dir", default=os.environ.get("RAG_INDEX_DIR", "index"))
+    parser.add_argument(
+        "--url",
+        default=None,
+        help="a running server (started with RAG_LLM_BACKEND=local) instead of starting one; "
+        "lets the clients run at another priority or on other cores than the server",
+    )
     args = parser.parse_args()
     questions = [
         g["question"] for g in load_suite("seeds").select("test") if g["kind"] != "unanswerable"
     ]
     env = {"RAG_LLM_BACKEND": "local", "RAG_INDEX_DIR": args.index_dir}
-    with rag_server(env, timeout_s=300) as url:
+    if args.url:
+        url = args.url.rstrip("/")
         pid = server_pid(url.rsplit(":", 1)[1])
         result = {**steady(url, questions, args.steady_s, pid), **burst(url, questions, args.burst)}
+    else:
+        with rag_server(env, timeout_s=300) as url:
+            pid = server_pid(url.rsplit(":", 1)[1])
+            result = {
+                **steady(url, questions, args.steady_s, pid),
+                **burst(url, questions, args.burst),
+            }
     for key, value in result.items():
         print(f"{key:<22} {value}")
     print(json.dumps(result))
