@@ -30,8 +30,8 @@ async def _items(
 ) -> AsyncIterator[Any]:
     """Iterate blocking `events(cancelled)` off the event loop, in a slot until its first item."""
     iterator = events(cancelled)
+    await slots.acquire()  # a client that leaves while waiting here never takes a slot
     held = True
-    await slots.acquire()
     try:
         while True:
             item = await run_in_threadpool(next, iterator, _END)
