@@ -145,9 +145,9 @@ class Backends:
         local = self.get("local")
         if isinstance(local, Exception):
             return "extractive", f"the local model could not load: {local}"
-        expected = getattr(local, "expected_seconds", None)
+        expected = float(getattr(local, "expected_seconds", float("inf")))
         limit = self.settings.llm_auto_max_s
-        if expected is None or expected > limit:
+        if expected > limit:
             close = getattr(self._built.pop("local"), "close", None)
             if close:
                 close()  # free its ~1.3 GB

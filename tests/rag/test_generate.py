@@ -1,6 +1,7 @@
 """Backend selection, the fallback chain, hosted answers via a fake OpenAI server, abstention."""
 
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,41 @@ def test_an_llm_answer_without_the_asked_date_leaves_the_draft(hash_index: Setti
     assert answer.backend == "extractive" and not answer.abstained
     assert "it does not give a date" in answer.decision
     assert "September 8, 2025" in answer.answer
+
+
+class MeasuredLocal:
+    """A local backend whose measured speed says how long a typical answer takes here."""
+
+    name = "local"
+
+    def __init__(self, seconds: float) -> None:
+        self.expected_seconds = seconds
+        self.closed = False
+
+    def close(self) -> None:
+        self.closed = True
+
+    def stream(self, *args: object, **kwargs: object) -> Iterator[str]:
+        yield "unused"
+
+
+@pytest.mark.parametrize(("seconds", "chosen"), [(3.0, "local"), (9.0, "extractive")])
+def test_auto_picks_local_only_if_it_is_fast_enough_here(
+    hash_index: Settings, monkeypatch: pytest.MonkeyPatch, seconds: float, chosen: str
+) -> None:
+    monkeypatch.setattr("rag.generate.llama_installed", lambda: True)
+    p = pipeline_with(hash_index, llm_backend="auto", llm_auto_max_s=5.0)
+    fake = MeasuredLocal(seconds)
+    p.backends._built["local"] = fake
+    assert p.backends.configured == chosen
+    assert f"~{seconds:.1f} s here" in p.backends.auto_reason
+    assert fake.closed is (chosen == "extractive")  # a model too slow to use is let go
+    assert p.backends.allowed() == tuple(dict.fromkeys((chosen, "extractive")))
+
+
+def test_auto_without_llama_cpp_is_extractive(
+    hash_index: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("rag.generate.llama_installed", lambda: False)
+    p = pipeline_with(hash_index, llm_backend="auto")
+    assert p.backends.configured == "extractive" and "not installed" in p.backends.auto_reason
