@@ -20,34 +20,49 @@ def free_port() -> int:
 
 
 @contextmanager
-def rag_server(env: dict[str, str], timeout_s: float = 90) -> Iterator[str]:
-    """Yield the base URL of a healthy server; always terminate it afterwards."""
-    port = free_port()
+def running(
+    cmd: list[str],
+    ready_url: str,
+    timeout_s: float,
+    env: dict[str, str] | None = None,
+    quiet: bool = False,
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `cmd`, wait until `ready_url` answers 200 (a JSON `status` must then be "ok"), and
+    always terminate it afterwards. `quiet`: discard its output (a chatty server would fill an
+    unread pipe and stall)."""
+    out = subprocess.DEVNULL if quiet else subprocess.PIPE
     proc = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env={**os.environ, **env},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
+        cmd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
     )
-    url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
                 out = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"server exited early:\n{out}")
+                raise RuntimeError(f"{cmd[2]} exited early:\n{out}")
             try:
-                if httpx.get(f"{url}/healthz", timeout=1).json()["status"] == "ok":
+                r = httpx.get(ready_url, timeout=1)
+                if r.status_code == 200 and r.json().get("status", "ok") == "ok":
                     break
-            except httpx.HTTPError:
+            except (httpx.HTTPError, ValueError):
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(f"server did not become healthy in {timeout_s} s")
+                raise RuntimeError(f"{cmd[2]} did not become ready in {timeout_s} s")
             time.sleep(0.3)
-        yield url
+        yield proc
     finally:
         proc.terminate()
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+@contextmanager
+def rag_server(env: dict[str, str], timeout_s: float = 90) -> Iterator[str]:
+    """Yield the base URL of a healthy `rag serve`; always terminate it afterwards."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    with running(cmd, f"{url}/healthz", timeout_s, env):
+        yield url

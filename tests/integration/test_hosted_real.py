@@ -3,18 +3,15 @@
 
 from __future__ import annotations
 
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from rag.config import Settings
 from rag.generators.local import assemble_bundled_model
 from rag.pipeline import Pipeline
-from tests.servers import free_port
+from tests.servers import free_port, running
 
 pytest.importorskip("llama_cpp.server", reason="the `local` extra is installed by `make install`")
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -24,46 +21,13 @@ pytestmark = [pytest.mark.slow, pytest.mark.integration]
 def llama_server(real_settings: Settings) -> Iterator[str]:
     model = assemble_bundled_model(real_settings.model_cache_dir)
     port = free_port()
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "llama_cpp.server",
-            "--model",
-            str(model),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--n_ctx",
-            "2048",
-            "--n_threads",
-            "2",
-            "--model_alias",
-            "qwen",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    cmd = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
+        "--port", str(port), "--n_ctx", "2048", "--n_threads", "2", "--model_alias", "qwen",
+    ]  # fmt: skip
     url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            assert proc.poll() is None, "llama_cpp.server exited"
-            try:
-                if httpx.get(f"{url}/models", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert time.monotonic() < deadline, "llama_cpp.server did not start"
-            time.sleep(0.5)
+    with running(cmd, f"{url}/models", timeout_s=120, quiet=True):
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def test_hosted_backend_streams_a_verified_answer_from_a_real_server(
