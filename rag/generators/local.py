@@ -177,12 +177,14 @@ def _measure(llm: Any) -> Speed:
         for _ in _tokens(llm, question, passages, _WARM_TOKENS, Budget()):
             first, pieces = first or time.perf_counter(), pieces + 1
         end = time.perf_counter()
-        runs.append((t0, first or end, end, pieces))
-    _, first, end, pieces = runs[0]
+        user = messages(question, passages)[1]["content"]
+        runs.append(
+            (first or end, end, pieces, len(llm.tokenize(user.encode(), add_bos=False)), t0)
+        )
+    first, end, pieces, _, _ = runs[0]
     gen_tps = max(pieces - 1, 1) / max(end - first, 1e-3)
-    t0, first, _, _ = runs[1]
-    user = len(llm.tokenize(messages(question, passages)[1]["content"].encode(), add_bos=False))
-    return Speed(user / max(first - t0, 1e-3), gen_tps)
+    first, _, _, user_tokens, t0 = runs[1]
+    return Speed(user_tokens / max(first - t0, 1e-3), gen_tps)
 
 
 def lead_grammar(
