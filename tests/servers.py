@@ -38,8 +38,8 @@ def running(
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                out = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"{cmd[2]} exited early:\n{out}")
+                log = proc.stdout.read().decode() if proc.stdout else ""
+                raise RuntimeError(f"{cmd[2]} exited early:\n{log}")
             try:
                 r = httpx.get(ready_url, timeout=1)
                 if r.status_code == 200 and r.json().get("status", "ok") == "ok":
