@@ -171,12 +171,14 @@ class Backends:
             )
         return requested
 
-    def check_capacity(self, requested: str | None) -> None:
-        """BusyError now (before a stream starts) when the request's model has no room."""
-        backend = self.get(self.resolve(requested))
-        full = getattr(backend, "full", None)
+    def check_capacity(self, requested: str | None) -> str:
+        """The backend the request gets; BusyError now (before a stream starts) when that model
+        has no room."""
+        name = self.resolve(requested)
+        full = getattr(self.get(name), "full", None)
         if full is not None and full():
-            raise BusyError(f"the {requested or self.configured} model is busy; retry shortly")
+            raise BusyError(f"the {name} model is busy; retry shortly")
+        return name
 
     def warm(self) -> None:
         """Decide "auto" and build the configured backend now, before the first question."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import threading
@@ -26,7 +25,7 @@ from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
 from web.deps import PipelineDep
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, DocumentOut, DocumentSummary
-from web.streams import answer_watching, event_stream
+from web.streams import Slots, answer_watching, event_stream
 
 _BUSY: dict[int | str, dict[str, Any]] = {
     503: {"description": "The LLM's queue is full: retry after the Retry-After header's seconds"}
@@ -89,7 +88,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app = FastAPI(title="Minerals RAG", version="0.1.0", lifespan=lifespan)
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
     app.state.pipeline, app.state.load_error = pipeline, None
-    app.state.slots = asyncio.Semaphore(settings.max_concurrent_answers)
+    app.state.slots = Slots(settings.max_concurrent_answers)
     _register_errors(app)
 
     @app.get("/healthz")
@@ -109,12 +108,13 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     @app.post("/api/ask", response_model=AnswerOut, responses=_BUSY)
     async def ask(body: AskIn, request: Request, pipeline: PipelineDep) -> dict[str, Any]:
         history = [t.model_dump() for t in body.history]
-        pipeline.backends.check_capacity(body.backend)  # 503 + Retry-After when full
+        backend = pipeline.backends.check_capacity(body.backend)  # 503 + Retry-After when full
 
         def events(cancelled: threading.Event) -> Iterator[Any]:
             return pipeline.stream(body.question, body.k, body.backend, history, cancelled)
 
-        answer = await answer_watching(request, events, request.app.state.slots)
+        first = backend == "extractive"
+        answer = await answer_watching(request, events, request.app.state.slots, first)
         if answer is None:  # only a cancelled answer (its client left) has none
             raise GeneratorError("the answer was cancelled")
         return dict(answer.to_dict())
@@ -125,12 +125,13 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         `token` events as the LLM writes, then one `answer` saying which stands and why."""
         history = [t.model_dump() for t in body.history]
         validate_question(body.question, body.k, body.backend)  # a 422 before the 200 goes out
-        pipeline.backends.check_capacity(body.backend)  # and a 503 when the model is full
+        backend = pipeline.backends.check_capacity(body.backend)  # a 503 when the model is full
         return event_stream(
             lambda cancelled: sse(
                 pipeline.stream(body.question, body.k, body.backend, history, cancelled)
             ),
             request.app.state.slots,
+            first=backend == "extractive",
         )
 
     @app.get("/api/documents", response_model=list[DocumentSummary])

@@ -109,17 +109,19 @@ async def chat_completions(
     question, history = _question_and_history(body)
     cid = f"chatcmpl-{uuid.uuid4().hex[:24]}"
     validate_question(question, None)  # a bad question is a 422, not a broken stream
-    pipeline.backends.check_capacity(None)  # a full LLM queue is a 503 with Retry-After
+    backend = pipeline.backends.check_capacity(None)  # a full LLM queue: 503 + Retry-After
+    first = backend == "extractive"
     if body.stream:
         return event_stream(
             lambda cancelled: _chunks(pipeline, question, history, cid, cancelled),
             request.app.state.slots,
+            first,
         )
 
     def events(cancelled: threading.Event) -> Iterator[Any]:
         return pipeline.stream(question, history=history, cancelled=cancelled)
 
-    answer = await answer_watching(request, events, request.app.state.slots)
+    answer = await answer_watching(request, events, request.app.state.slots, first)
     if answer is None:  # only a cancelled answer (its client left) has none
         raise GeneratorError("the answer was cancelled")
     return _completion(answer, cid)
