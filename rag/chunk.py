@@ -73,3 +73,8 @@ def _add_span(text: str, start: int, end: int, offset: int, spans: list[tuple[in
         return
     s = start + (len(piece) - len(piece.lstrip()))
     spans.append((offset + s, offset + s + len(stripped)))
+
+
+def chunk_text_for_index(title: str, text: str, with_title: bool) -> str:
+    """What gets embedded and BM25-indexed for a chunk: optionally its title, then its text."""
+    return f"{title[:200]}\n{text}" if with_title else text

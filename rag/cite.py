@@ -209,5 +209,6 @@ def _cite(
             end=end,
             verified=verified,
             support=round(score, 3),
+            page=doc.page_at(start),
         )
     return keyed[key].n

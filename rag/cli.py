@@ -18,8 +18,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="rag", description="Cited answers over your documents.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("index", help="build the index from folders of .txt/.md files")
+    p = sub.add_parser(
+        "index",
+        help="sync the index with folders of .txt/.md/.pdf/.html/.docx files (only changes "
+        "are embedded)",
+    )
     p.add_argument("paths", nargs="*", type=Path, help="folders or files (default: RAG_SOURCES)")
+    p.add_argument("--rebuild", action="store_true", help="re-embed every document")
 
     p = sub.add_parser("ask", help="answer one question with citations")
     p.add_argument("question")
@@ -62,13 +67,22 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _index(settings: Settings, args: argparse.Namespace) -> int:
-    from rag.pipeline import build_index
+    from rag.indexer import sync
 
-    build = build_index(settings, args.paths or None)
-    manifest = json.loads((build / "manifest.json").read_text())
+    result = sync(settings, args.paths or None, rebuild=args.rebuild, progress=True)
+    for line in result.errors:
+        print(f"rag index: skipped {line}", file=sys.stderr)
+    for line in result.notes:
+        print(f"rag index: note: {line}", file=sys.stderr)
+    m = result.manifest
+    changes = (
+        f"{len(result.added)} added, {len(result.replaced)} changed, "
+        f"{len(result.removed)} removed, {result.unchanged} unchanged; "
+        f"{result.embedded_chunks} chunks embedded, {result.reused_chunks} reused"
+    )
     print(
-        f"indexed {manifest['n_documents']} documents as {manifest['n_chunks']} chunks "
-        f"with {manifest['embedding_model']} -> {settings.current_index}"
+        f"indexed {m.get('n_documents')} documents as {m.get('n_chunks')} chunks "
+        f"with {m.get('embedding_model')} -> {settings.current_index} ({changes})"
     )
     return 0
 

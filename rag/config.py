@@ -17,6 +17,8 @@ class Settings(BaseSettings):
     # Corpus and index
     sources: list[Path] = Field(default_factory=lambda: [Path("seeds")])
     index_dir: Path = Path("index")
+    # How long an index writer (rag index, an upload) waits for another one to finish.
+    index_lock_wait_s: float = Field(default=60.0, ge=0, le=3600)
 
     # Chunking
     chunk_size: int = Field(default=800, ge=100, le=8000)
@@ -127,6 +129,19 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
+    # Access control and limits. Keys (comma-separated) are required, as `Authorization: Bearer
+    # <key>`, on every route that changes state (uploads, deletes, feedback) and, with
+    # keys_for_reads, on every /api and /v1 route. Without keys those routes accept only clients
+    # on this machine (and the server refuses to bind beyond loopback).
+    api_keys: SecretStr = SecretStr("")
+    keys_for_reads: bool = False
+    # Host headers accepted besides localhost/127.0.0.1/::1 and `host` (DNS rebinding guard).
+    allowed_hosts: str = ""
+    max_body_kb: int = Field(default=256, ge=1, le=1_000_000)  # JSON request bodies
+    max_upload_mb: int = Field(default=25, ge=1, le=10_000)  # one upload request, all files
+    rate_limit_per_minute: int = Field(default=240, ge=0, le=1_000_000)  # per client; 0 = off
+    feedback_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+
     @field_validator("allowed_backends")
     @classmethod
     def _known_backends(cls, value: str) -> str:
@@ -141,6 +156,15 @@ class Settings(BaseSettings):
     def allowed(self) -> tuple[str, ...]:
         """RAG_ALLOWED_BACKENDS as a tuple of names."""
         return _names(self.allowed_backends)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        return _names(self.api_keys.get_secret_value())
+
+    @property
+    def upload_dir(self) -> Path:
+        """Uploaded originals, indexed with the sources by `rag index`."""
+        return self.index_dir / "uploads"
 
     @property
     def current_index(self) -> Path:

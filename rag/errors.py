@@ -61,3 +61,7 @@ class DeadlineError(GeneratorError):
     """The backend did not finish within the request's deadline."""
 
     status_code = 504
+
+
+class IndexBusyError(RagError):
+    """Another writer holds the index lock (the CLI exits non-zero, the API answers 409)."""

@@ -115,6 +115,10 @@ class Backends:
         self._configured: str | None = None
         self.auto_reason = ""
 
+    def replace_extractive(self, extractive: Generator) -> None:
+        """Serve a new build's extractive backend (the LLMs stay loaded)."""
+        self._built["extractive"] = extractive
+
     def get(self, name: str) -> Generator | Exception:
         """The backend, or the exception that explains why it cannot be built."""
         if name not in self._built:

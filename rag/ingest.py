@@ -1,58 +1,95 @@
-"""Read `.txt` and `.md` files from folders (or single files) into Documents."""
+"""Read documents (.txt, .md, .pdf, .html, .docx) from folders or single files.
+
+A file that cannot be read is skipped with a reason (`Scan.errors`); it never stops the rest.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rag.errors import SourceNotFoundError
+from rag.parse import SUFFIXES, ParseError, parse, title_of
 from rag.types import Document
 
-SUFFIXES = (".txt", ".md")
+__all__ = ["SUFFIXES", "Scan", "doc_id_for", "load_documents", "read_document", "scan", "title_of"]
 
 
-def title_of(text: str, fallback: str) -> str:
-    """First non-empty line, stripped of Markdown heading marks."""
-    for line in text.splitlines():
-        line = line.strip().lstrip("#").strip()
-        if line:
-            return line
-    return fallback
+@dataclass
+class Scan:
+    """What reading the sources found: documents by id, and per-file errors and notes."""
+
+    docs: list[Document] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
-def read_document(path: Path) -> Document:
-    """One file to a Document; its id is the file stem."""
+def doc_id_for(filename: str) -> str:
+    """A document id from a file name: its stem, with characters outside [A-Za-z0-9._-] as '-'."""
+    name = Path(filename.replace("\\", "/")).name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "document"
+
+
+def read_document(path: Path, doc_id: str | None = None) -> tuple[Document, tuple[str, ...]]:
+    """One file to a Document (id: the file stem) and any notes; ParseError if unreadable."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        raise SourceNotFoundError(f"{path} is not UTF-8 text: {exc.reason}") from exc
-    return Document(doc_id=path.stem, title=title_of(text, path.stem), text=text, path=str(path))
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ParseError(f"{path}: cannot read ({exc.strerror})") from exc
+    parsed = parse(path.name, data)
+    doc = Document(
+        doc_id=doc_id or path.stem,
+        title=parsed.title,
+        text=parsed.text,
+        path=str(path),
+        pages=parsed.pages,
+    )
+    return doc, parsed.notes
 
 
 def _files(path: Path) -> list[Path]:
     if not path.exists():
         raise SourceNotFoundError(f"source path not found: {path}")
     if path.is_file():
-        if path.suffix.lower() not in SUFFIXES:
-            raise SourceNotFoundError(f"{path} is not a .txt or .md file")
         return [path]
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
-def load_documents(paths: Iterable[Path]) -> list[Document]:
-    """Every .txt/.md document under `paths`, sorted by id; ids must be unique."""
+def scan(paths: Iterable[Path]) -> Scan:
+    """Every readable document under `paths`, sorted by id; unreadable files and repeated ids
+    are reported in `errors` and skipped."""
+    found = Scan()
     docs: dict[str, Document] = {}
     for root in paths:
         for file in _files(Path(root)):
-            doc = read_document(file)
-            if not doc.text.strip():
+            try:
+                doc, notes = read_document(file)
+            except ParseError as exc:
+                found.errors.append(str(exc))
                 continue
             if doc.doc_id in docs:
-                raise SourceNotFoundError(
-                    f"two documents share the id {doc.doc_id!r}: {docs[doc.doc_id].path} and {file}"
+                found.errors.append(
+                    f"{file}: skipped, its id {doc.doc_id!r} is taken by {docs[doc.doc_id].path}"
                 )
+                continue
             docs[doc.doc_id] = doc
-    if not docs:
+            found.notes += [f"{file}: {n}" for n in notes]
+    found.docs = [docs[k] for k in sorted(docs)]
+    return found
+
+
+def load_documents(paths: Iterable[Path]) -> list[Document]:
+    """The documents under `paths`; SourceNotFoundError when none can be read."""
+    paths = list(paths)
+    found = scan(paths)
+    if not found.docs:
         shown = ", ".join(str(p) for p in paths)
-        raise SourceNotFoundError(f"no .txt or .md documents found in {shown}")
-    return [docs[k] for k in sorted(docs)]
+        why = "; ".join(found.errors[:5])
+        raise SourceNotFoundError(
+            f"no readable documents ({', '.join(SUFFIXES)}) in {shown}"
+            + (f": {why}" if why else "")
+        )
+    return found.docs

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from rag.answerability import make_scorer
-from rag.chunk import chunk_documents
+from rag.answerability import Scorer, make_scorer
 from rag.cite import parse_claims, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts
@@ -19,15 +18,13 @@ from rag.errors import DocumentNotFoundError, GeneratorError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.worker import Budget
-from rag.ingest import load_documents
-from rag.lexical import BM25Index
 from rag.policy import choose, draft_decision, lead_copied, value_lead
 from rag.prompt import fit
 from rag.question import Question, analyse
 from rag.rank import Ranker, Scored, confidence
 from rag.retrieve import Retriever
 from rag.rewrite import standalone
-from rag.store import Store, load_store, write_store
+from rag.store import Store, load_store
 from rag.text import numbers, terms
 from rag.types import Answer, Citation, Document, Passage
 
@@ -35,17 +32,18 @@ MAX_QUESTION_CHARS = 2000
 MAX_K = 50
 
 
-def chunk_text_for_index(title: str, text: str, with_title: bool) -> str:
-    """What gets embedded and BM25-indexed for a chunk: optionally its title, then its text."""
-    return f"{title[:200]}\n{text}" if with_title else text
-
-
 def build_index(
-    settings: Settings, paths: Sequence[Path] | None = None, embedder: Embedder | None = None
+    settings: Settings,
+    paths: Sequence[Path] | None = None,
+    embedder: Embedder | None = None,
+    rebuild: bool = False,
 ) -> Path:
-    """Ingest, chunk, embed and store `paths` (default: settings.sources); returns the build."""
-    docs = load_documents(paths or settings.sources)
-    return index_documents(settings, docs, embedder, [str(p) for p in (paths or settings.sources)])
+    """Make the index hold the documents under `paths` (default: settings.sources, plus
+    uploads): only new or changed files are embedded. Returns the build now current."""
+    from rag.indexer import sync
+
+    sync(settings, paths, embedder, rebuild, progress=True)
+    return settings.current_index.resolve()
 
 
 def index_documents(
@@ -54,27 +52,11 @@ def index_documents(
     embedder: Embedder | None = None,
     sources: list[str] | None = None,
 ) -> Path:
-    """Chunk, embed and BM25-index `docs` into a new build under settings.index_dir."""
-    chunks = chunk_documents(docs, settings.chunk_size, settings.chunk_overlap)
-    titles = {d.doc_id: d.title for d in docs}
-    texts = [
-        chunk_text_for_index(titles[c.doc_id], c.text, settings.title_in_chunks) for c in chunks
-    ]
-    embedder = embedder or make_embedder(settings)
-    vectors = embedder.embed(texts, progress=True)
-    manifest = {
-        "embedding_model": embedder.name,
-        "chunking": {
-            "size": settings.chunk_size,
-            "overlap": settings.chunk_overlap,
-            "title_in_chunks": settings.title_in_chunks,
-        },
-        "sources": sources or [],
-    }
-    lexical = BM25Index.build(texts)
-    return write_store(
-        settings.index_dir, docs, chunks, vectors, manifest, lexical, settings.hnsw_min_vectors
-    )
+    """Make the index under settings.index_dir hold exactly `docs` (changed ones re-embedded)."""
+    from rag.indexer import commit
+
+    commit(settings, lambda _old: docs, embedder, sources=sources or [], progress=True)
+    return settings.current_index.resolve()
 
 
 MAX_TURNS = 20
@@ -117,14 +99,22 @@ Event = tuple[str, Any]  # ("token", str) | ("reset", "") | ("answer", Answer)
 class Pipeline:
     """A loaded index plus the embedder, retriever and answer backends that serve it."""
 
-    def __init__(self, settings: Settings, store: Store, embedder: Embedder) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        embedder: Embedder,
+        scorer: Scorer | None = None,
+        backends: Backends | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
+        self.embedder = embedder
         self.retriever = Retriever(store, embedder, settings)
         self.ranker = Ranker(
             store.documents,
             embedder,
-            make_scorer(settings),
+            scorer if scorer is not None else make_scorer(settings),
             settings.rerank_depth,
             settings.min_answer_score,
             settings.first_stage_weight,
@@ -132,7 +122,7 @@ class Pipeline:
         self.extractive = ExtractiveGenerator(
             self.ranker, settings.min_answer_score, settings.second_quote_ratio
         )
-        self.backends = Backends(settings, self.extractive)
+        self.backends = backends or Backends(settings, self.extractive)
 
     @classmethod
     def load(cls, settings: Settings, embedder: Embedder | None = None) -> Pipeline:
@@ -140,6 +130,19 @@ class Pipeline:
         embedder = embedder or make_embedder(settings)
         store = load_store(settings.current_index, embedder.name, embedder.dim)
         return cls(settings, store, embedder)
+
+    def with_store(self, store: Store) -> Pipeline:
+        """A pipeline over another build sharing this one's models (embedder, scorer, LLMs):
+        a request that holds this pipeline finishes on its build, the next gets the new one."""
+        new = Pipeline(self.settings, store, self.embedder, self.ranker.scorer, self.backends)
+        new.ranker.adopt(self.ranker)  # sentence vectors of unchanged documents
+        self.backends.replace_extractive(new.extractive)
+        return new
+
+    @property
+    def build(self) -> str:
+        """The folder name of the build this pipeline serves."""
+        return str(self.store.manifest.get("build", ""))
 
     @property
     def documents(self) -> dict[str, Document]:
@@ -349,7 +352,7 @@ class Pipeline:
         )
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
-            _say_sources_disagree(result, conflict, chunk_ids)
+            _say_sources_disagree(result, conflict, chunk_ids, self.documents)
 
 
 def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:
@@ -365,7 +368,10 @@ def _short(title: str, words: int = 8) -> str:
 
 
 def _say_sources_disagree(
-    result: Answer, conflict: dict[str, Any], chunk_ids: dict[int, str]
+    result: Answer,
+    conflict: dict[str, Any],
+    chunk_ids: dict[int, str],
+    documents: Mapping[str, Document],
 ) -> None:
     """Append 'The sources disagree: A gives x [i]; B gives y [j].' with exact citations."""
     by_span = {(c.doc_id, c.start, c.end): c.n for c in result.citations}
@@ -386,6 +392,7 @@ def _say_sources_disagree(
                     end=v["end"],
                     verified=True,
                     support=1.0,
+                    page=documents[v["doc_id"]].page_at(v["start"]),
                 )
             )
             by_span[key] = n

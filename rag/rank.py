@@ -65,6 +65,15 @@ class Ranker:
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
         self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
 
+    def adopt(self, old: Ranker) -> None:
+        """Reuse `old`'s sentence vectors for the documents whose text did not change."""
+        same = {
+            d
+            for d, doc in self.documents.items()
+            if d in old.documents and old.documents[d].text == doc.text
+        }
+        self._vectors.update({k: v for k, v in old._vectors.items() if k[0] in same})
+
     def overlap(self, question: str, sentence: str) -> float:
         """idf-weighted share of the question's terms found in the sentence."""
         q = set(terms(question))

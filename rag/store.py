@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 import faiss
 import numpy as np
 
-from rag.errors import IndexMismatchError, IndexNotFoundError
+from rag.errors import IndexBusyError, IndexMismatchError, IndexNotFoundError
 from rag.lexical import BM25Index
 from rag.types import Chunk, Document
 
@@ -46,6 +49,39 @@ class Store:
         scores, rows = self.index.search(vector.reshape(1, -1).astype(np.float32), k)
         return [(int(r), float(s)) for r, s in zip(rows[0], scores[0], strict=True) if r >= 0]
 
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, row i for chunk i."""
+        if self.index.ntotal == 0:
+            return np.zeros((0, self.index.d), dtype=np.float32)
+        return np.asarray(self.index.reconstruct_n(0, self.index.ntotal), dtype=np.float32)
+
+
+@contextmanager
+def writer_lock(index_dir: Path, wait_s: float = 30.0) -> Iterator[None]:
+    """One writer of `index_dir` at a time, across processes and threads (flock on `.lock`);
+    IndexBusyError after `wait_s` seconds of waiting."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    fd = os.open(index_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + wait_s
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise IndexBusyError(
+                        f"another writer is updating the index at {index_dir} "
+                        f"(waited {wait_s:.0f} s); try again when it has finished"
+                    ) from None
+                time.sleep(0.05)
+        try:
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
 
 def corpus_hashes(docs: list[Document]) -> dict[str, str]:
     """SHA-256 of each document's text, keyed by id."""
@@ -74,8 +110,15 @@ def write_store(
     manifest: dict[str, Any],
     lexical: BM25Index | None = None,
     hnsw_min_vectors: int = 50_000,
+    locked: bool = False,
 ) -> Path:
-    """Write a complete build to a fresh folder, then atomically point `current` at it."""
+    """Write a complete build to a fresh folder, then atomically point `current` at it.
+    Takes the writer lock itself unless the caller holds it (`locked`)."""
+    if not locked:
+        with writer_lock(index_dir):
+            return write_store(
+                index_dir, docs, chunks, vectors, manifest, lexical, hnsw_min_vectors, True
+            )
     if vectors.shape[0] != len(chunks):
         raise ValueError(f"{vectors.shape[0]} vectors for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
@@ -117,13 +160,24 @@ def _write_json(path: Path, data: Any) -> None:
 
 
 def _point_current(index_dir: Path, build: Path) -> None:
+    """Swap `current` to `build` (atomic rename of a new link), then clean up (writer lock held):
+    the build `current` pointed at before is kept for servers still loading it; older builds,
+    half-written ones left by a killed writer and stray links are removed."""
     link = index_dir / "current"
+    previous = os.readlink(link) if link.is_symlink() else None
     tmp_link = index_dir / f".current-{os.getpid()}-{time.time_ns()}"
     tmp_link.symlink_to(build.name)
     os.replace(tmp_link, link)  # atomic: readers see the old build or the new one, never half
+    clean_up(index_dir, keep={build.name, previous or ""})
+
+
+def clean_up(index_dir: Path, keep: set[str]) -> None:
+    """Remove builds not in `keep` and stray `.current-*` links (call with the writer lock)."""
     for old in index_dir.glob("build-*"):
-        if old.resolve() != build.resolve():
+        if old.name not in keep:
             shutil.rmtree(old, ignore_errors=True)
+    for stray in index_dir.glob(".current-*"):
+        stray.unlink(missing_ok=True)
 
 
 def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
@@ -147,11 +201,15 @@ def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
     try:
         index: Any = faiss.read_index(str(folder / "vectors.faiss"))  # the concrete subclass
         chunks = [Chunk(**c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))]
-        docs = [Document(**d) for d in json.loads((folder / "documents.json").read_text("utf-8"))]
+        docs = [
+            Document(**{**d, "pages": tuple(d.get("pages", ()))})
+            for d in json.loads((folder / "documents.json").read_text("utf-8"))
+        ]
     except Exception as exc:
         raise IndexMismatchError(
             f"index at {folder} is damaged ({exc}): rebuild with `rag index`"
         ) from exc
+    manifest["build"] = folder.resolve().name
     if manifest.get("index_type") == "IndexHNSWFlat":
         index.hnsw.efSearch = 128  # recall vs speed; measured by bench/beir.py
     lexical = None

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 
 @dataclass(frozen=True)
 class Document:
-    """One source file: id is the file stem, title its first non-empty line."""
+    """One source file: id is the file stem, title its first non-empty line (or the file's own
+    title); `text` is what was extracted from it, the text every offset refers to."""
 
     doc_id: str
     title: str
     text: str
     path: str = ""
+    pages: tuple[int, ...] = ()  # PDF: where each page starts in `text`
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page holding character `offset` (None for files without pages)."""
+        if not self.pages:
+            return None
+        return bisect.bisect_right(self.pages, offset)
 
 
 @dataclass(frozen=True)
@@ -50,6 +59,7 @@ class Citation:
     end: int
     verified: bool = True
     support: float = 1.0
+    page: int | None = None  # the PDF page the quote starts on
 
 
 @dataclass

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from rag.errors import SourceNotFoundError
-from rag.ingest import load_documents, title_of
+from rag.ingest import doc_id_for, load_documents, scan, title_of
 
 
 def test_seed_ids_and_titles() -> None:
@@ -34,20 +34,36 @@ def test_unknown_path_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_empty_folder_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(SourceNotFoundError, match=r"no \.txt or \.md"):
+    with pytest.raises(SourceNotFoundError, match="no readable documents"):
         load_documents([tmp_path])
 
 
-def test_duplicate_ids_are_refused(tmp_path: Path) -> None:
+def test_a_repeated_id_is_skipped_with_a_reason(tmp_path: Path) -> None:
     (tmp_path / "a").mkdir()
     (tmp_path / "b").mkdir()
     (tmp_path / "a" / "same.txt").write_text("x")
     (tmp_path / "b" / "same.md").write_text("y")
-    with pytest.raises(SourceNotFoundError, match="share the id"):
-        load_documents([tmp_path])
+    found = scan([tmp_path])
+    assert [d.text for d in found.docs] == ["x"]
+    assert len(found.errors) == 1 and "id 'same' is taken" in found.errors[0]
 
 
-def test_binary_file_is_a_clear_error(tmp_path: Path) -> None:
-    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\x00bad")
-    with pytest.raises(SourceNotFoundError, match="not UTF-8"):
-        load_documents([tmp_path])
+def test_bad_files_are_skipped_and_the_rest_indexed(tmp_path: Path) -> None:
+    (tmp_path / "good.txt").write_text("Good\nThe mine opened in 2019.")
+    (tmp_path / "binary.txt").write_bytes(b"\xff\xfe\x00\x01bad" * 100)
+    (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not a pdf")
+    (tmp_path / "latin1.txt").write_bytes("Caf\xe9 au lait, co\xfbt 3 \x80.".encode("latin-1"))
+    found = scan([tmp_path])
+    assert [d.doc_id for d in found.docs] == ["good", "latin1"]
+    assert found.docs[1].text == "Café au lait, coût 3 €."
+    assert any("binary.txt: binary data" in e for e in found.errors)
+    assert any("broken.pdf: cannot read" in e for e in found.errors)
+    assert found.notes == [
+        f"{tmp_path / 'latin1.txt'}: not UTF-8: decoded as Windows-1252 (Latin-1)"
+    ]
+
+
+def test_doc_ids_for_uploads_are_safe_in_urls_and_file_names() -> None:
+    assert doc_id_for("My Report (final) #2?.pdf") == "My-Report-final-2"
+    assert doc_id_for("../../etc/passwd") == "passwd"
+    assert doc_id_for("....pdf") == "document"

@@ -5,9 +5,10 @@ import faiss
 import numpy as np
 import pytest
 
+from rag.chunk import chunk_text_for_index
 from rag.embed import HashEmbedder
 from rag.errors import IndexMismatchError, IndexNotFoundError
-from rag.pipeline import Pipeline, build_index, chunk_text_for_index
+from rag.pipeline import Pipeline, build_index
 from rag.store import load_store
 from tests.conftest import hash_settings
 
@@ -67,18 +68,21 @@ def test_interrupted_build_leaves_previous_index_intact(
 
     monkeypatch.setattr(faiss, "write_index", crash)
     with pytest.raises(KeyboardInterrupt):
-        build_index(settings)
+        build_index(settings, rebuild=True)
     assert settings.current_index.resolve() == first.resolve()
     assert json.loads((settings.current_index / "manifest.json").read_text()) == before
     assert not list(tmp_path.glob("*.tmp")), "temporary build folder left behind"
     load_store(settings.current_index, "hash-v1", 256)
 
 
-def test_rebuild_replaces_old_build(tmp_path: Path) -> None:
+def test_rebuild_replaces_old_builds_keeping_the_previous_one(tmp_path: Path) -> None:
     settings = hash_settings(tmp_path)
     first = build_index(settings)
-    second = build_index(settings)
-    assert settings.current_index.resolve() == second.resolve()
+    assert build_index(settings) == first, "nothing changed: nothing is written"
+    second = build_index(settings, rebuild=True)
+    third = build_index(settings, rebuild=True)
+    assert settings.current_index.resolve() == third.resolve()
+    assert second.exists(), "the previous build stays for servers still loading it"
     assert not first.exists()
 
 

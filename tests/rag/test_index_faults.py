@@ -1,0 +1,95 @@
+"""kill -9 of a real indexer process at three points (mid-embedding, mid-write, just before the
+swap): answers keep coming from the last good build, and the next run cleans up and succeeds."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.embed import HashEmbedder
+from rag.indexer import sync
+from rag.pipeline import Pipeline
+from tests.conftest import ROOT, SEEDS, hash_settings
+
+INDEXER = """
+import sys, time
+from pathlib import Path
+from rag import store
+from rag.embed import HashEmbedder
+from rag.indexer import sync
+from tests.conftest import hash_settings
+
+index_dir, corpus, marker = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[4])
+mode = sys.argv[3]
+
+def stop_here():
+    marker.write_text(mode)
+    time.sleep(120)
+
+class Embedder(HashEmbedder):
+    def embed(self, texts, *, progress=False):
+        if mode == "embedding":
+            stop_here()
+        return super().embed(texts, progress=progress)
+
+write_json, point_current = store._write_json, store._point_current
+def _write_json(path, data):
+    write_json(path, data)
+    if mode == "write" and path.name == "documents.json":
+        stop_here()
+def _point_current(index_dir, build):
+    if mode == "swap":
+        stop_here()
+    point_current(index_dir, build)
+store._write_json, store._point_current = _write_json, _point_current
+sync(hash_settings(index_dir, sources=[corpus]), embedder=Embedder())
+"""
+
+
+@pytest.mark.parametrize("mode", ["embedding", "write", "swap"])
+def test_kill_9_during_an_index_update_keeps_the_last_good_build(tmp_path: Path, mode: str) -> None:
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = hash_settings(tmp_path / "index", sources=[corpus])
+    sync(settings, embedder=HashEmbedder())
+    good = settings.current_index.resolve()
+    question = "What was the value of the USSM MoU?"
+    before = Pipeline.load(settings, HashEmbedder()).answer(question)
+
+    (corpus / "late.txt").write_text("Late news\n\nThe USSM MoU was later valued at $9 billion.")
+    marker = tmp_path / "marker"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", INDEXER, str(settings.index_dir), str(corpus), mode, str(marker)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists():
+            assert proc.poll() is None, "the indexer ended before the fault point"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+    assert settings.current_index.resolve() == good
+    after = Pipeline.load(settings, HashEmbedder())
+    assert "late" not in after.documents
+    assert after.answer(question).answer == before.answer
+
+    result = sync(settings, embedder=HashEmbedder())  # the next run recovers
+    assert result.added == ["late"] and result.embedded_chunks == 1
+    assert "late" in Pipeline.load(settings, HashEmbedder()).documents
+    leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+    assert len(list(settings.index_dir.glob("build-*"))) == 2  # the new one and the previous
