@@ -65,3 +65,5 @@ class DeadlineError(GeneratorError):
 
 class IndexBusyError(RagError):
     """Another writer holds the index lock (the CLI exits non-zero, the API answers 409)."""
+
+    status_code = 409

@@ -113,8 +113,8 @@ def sync(
     """`rag index`: make the index hold exactly the readable files under `paths` (default: the
     configured sources) and the uploads folder; only new or changed files are embedded."""
     roots = [Path(p) for p in (paths or settings.sources)]
-    if settings.upload_dir.is_dir():
-        roots.append(settings.upload_dir)
+    if settings.upload_dir.is_dir():  # first: an upload that replaced a file's document wins
+        roots.insert(0, settings.upload_dir)
     found = scan(roots)
     if not found.docs:
         shown = ", ".join(str(p) for p in roots)

@@ -18,6 +18,8 @@ SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
 class ParseError(RagError):
     """One file could not be turned into text (unsupported, binary, broken, empty)."""
 
+    status_code = 422
+
 
 @dataclass(frozen=True)
 class Parsed:

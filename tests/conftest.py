@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from rag.config import Settings
 from rag.embed import HashEmbedder
@@ -31,6 +33,11 @@ def hash_settings(index_dir: Path, **overrides: object) -> Settings:
         **overrides,
     }
     return Settings(**values)
+
+
+def local_client(app: Any) -> TestClient:
+    """A test client that calls from this machine (127.0.0.1), as a local browser would."""
+    return TestClient(app, base_url="http://127.0.0.1", client=("127.0.0.1", 50000))
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
@@ -22,9 +22,11 @@ from rag import feedback
 from rag.config import Settings
 from rag.errors import BusyError, GeneratorError, RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
-from web.deps import PipelineDep
+from web.deps import KeyDep, KeyRefused, PipelineDep
+from web.documents import router as documents_router
 from web.openai_api import router as openai_router
-from web.schemas import AnswerOut, DocumentOut, DocumentSummary
+from web.schemas import AnswerOut, Problem
+from web.security import Guard
 from web.streams import Slots, answer_watching, event_stream
 
 _BUSY: dict[int | str, dict[str, Any]] = {
@@ -58,14 +60,40 @@ class AskIn(BaseModel):
     history: list[Turn] = Field(default_factory=list, max_length=20)
 
 
+class FeedbackCitation(BaseModel):
+    """A citation as the page shows it: enough to find the passage again."""
+
+    n: int = Field(ge=1, le=100)
+    doc_id: str = Field(max_length=200)
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=0)
+
+
 class FeedbackIn(BaseModel):
     """Body of POST /api/feedback."""
 
     rating: Literal["up", "down"]
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    answer: str = Field(max_length=20000)
-    citations: list[dict[str, Any]] = Field(default_factory=list, max_length=50)
+    answer: str = Field(max_length=4000)
+    citations: list[FeedbackCitation] = Field(default_factory=list, max_length=20)
     comment: str = Field(default="", max_length=2000)
+
+
+class FeedbackPage(BaseModel):
+    entries: list[dict[str, Any]]
+    total: int
+    offset: int
+    limit: int
+
+
+_KEY: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No or wrong API key"},
+    403: {"model": Problem, "description": "A cross-site request without keys"},
+}
+_WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
+    **_KEY,
+    507: {"model": Problem, "description": "The feedback store is full"},
+}
 
 
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
@@ -89,7 +117,10 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=str(Path(__file__).parent / "static")), "static")
     app.state.pipeline, app.state.load_error = pipeline, None
     app.state.slots = Slots(settings.max_concurrent_answers)
+    app.state.settings = settings
+    app.add_middleware(Guard, settings=settings)
     _register_errors(app)
+    app.include_router(documents_router)
 
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, Any]:
@@ -134,25 +165,17 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
             first=backend == "extractive",
         )
 
-    @app.get("/api/documents", response_model=list[DocumentSummary])
-    def documents(pipeline: PipelineDep) -> list[dict[str, Any]]:
-        return [
-            {"doc_id": d.doc_id, "title": d.title, "n_chars": len(d.text)}
-            for d in pipeline.documents.values()
-        ]
-
-    @app.get("/api/documents/{doc_id}", response_model=DocumentOut)
-    def document(doc_id: str, pipeline: PipelineDep) -> dict[str, Any]:
-        d = pipeline.document(doc_id)
-        return {"doc_id": d.doc_id, "title": d.title, "text": d.text}
-
-    @app.post("/api/feedback", status_code=201)
+    @app.post("/api/feedback", status_code=201, dependencies=[KeyDep], responses=_WRITE_ERRORS)
     def add_feedback(body: FeedbackIn) -> dict[str, Any]:
-        return feedback.record(settings.data_dir, body.model_dump())
+        return feedback.record(settings.data_dir, body.model_dump(), settings.feedback_max_entries)
 
-    @app.get("/api/feedback")
-    def list_feedback() -> list[dict[str, Any]]:
-        return feedback.entries(settings.data_dir)
+    @app.get("/api/feedback", response_model=FeedbackPage, dependencies=[KeyDep], responses=_KEY)
+    def list_feedback(
+        offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=100)
+    ) -> dict[str, Any]:
+        """One page of feedback, oldest first (a key, or this machine without keys)."""
+        items, total = feedback.entries(settings.data_dir, offset, limit)
+        return {"entries": items, "total": total, "offset": offset, "limit": limit}
 
     @app.get("/documents", response_class=HTMLResponse)
     def documents_page(request: Request, pipeline: PipelineDep) -> HTMLResponse:
@@ -200,6 +223,10 @@ def _register_errors(app: FastAPI) -> None:
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else None
         return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+
+    @app.exception_handler(KeyRefused)
+    async def key_refused(request: Request, exc: KeyRefused) -> JSONResponse:
+        return exc.response
 
     @app.exception_handler(RequestValidationError)
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:

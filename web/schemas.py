@@ -17,6 +17,7 @@ class CitationOut(BaseModel):
     end: int
     verified: bool
     support: float
+    page: int | None = None
 
 
 class AnswerOut(BaseModel):
@@ -38,9 +39,37 @@ class DocumentSummary(BaseModel):
     doc_id: str
     title: str
     n_chars: int
+    n_pages: int | None = None  # PDFs
+    source: str = ""  # "upload", or the file it was indexed from
+    status: str = "indexed"
 
 
 class DocumentOut(BaseModel):
     doc_id: str
     title: str
     text: str
+    pages: list[int] = []  # PDFs: where each page starts in `text`
+
+
+class FileError(BaseModel):
+    file: str
+    detail: str
+
+
+class IngestOut(BaseModel):
+    documents: list[DocumentSummary]
+    errors: list[FileError]
+    build: str | None = None  # the index build that now serves them
+
+
+class DeletedOut(BaseModel):
+    deleted: str
+    build: str | None = None
+    note: str = ""
+
+
+class Problem(BaseModel):
+    """Every error body: a readable `detail` (and, for a 422, the fields at fault)."""
+
+    detail: str
+    errors: list[dict[str, Any]] | None = None

@@ -9,12 +9,13 @@ from fastapi.testclient import TestClient
 
 from rag.config import Settings
 from rag.pipeline import Pipeline
+from tests.conftest import local_client
 from web.app import create_app
 
 
 @pytest.fixture(scope="module")
 def client(pipeline: Pipeline, hash_index: Settings) -> Iterator[TestClient]:
-    with TestClient(create_app(hash_index, pipeline)) as c:
+    with local_client(create_app(hash_index, pipeline)) as c:
         yield c
 
 
@@ -67,7 +68,8 @@ def test_ask_not_json_is_422(client: TestClient) -> None:
 def test_documents_list_and_one(client: TestClient) -> None:
     docs = client.get("/api/documents").json()
     assert [d["doc_id"][:3] for d in docs] == ["000", "001", "002", "003", "004"]
-    assert all(set(d) == {"doc_id", "title", "n_chars"} and d["n_chars"] > 0 for d in docs)
+    assert all(d["n_chars"] > 0 and d["status"] == "indexed" for d in docs)
+    assert all(d["n_pages"] is None and d["source"].endswith(".txt") for d in docs)
     one = client.get(f"/api/documents/{docs[1]['doc_id']}").json()
     assert one["title"] == docs[1]["title"] and len(one["text"]) == docs[1]["n_chars"]
 
@@ -85,7 +87,7 @@ def test_openapi_is_served(client: TestClient) -> None:
 
 def test_missing_index_gives_503_not_a_crash(tmp_path: Path) -> None:
     settings = Settings(embedder="hash", index_dir=tmp_path, llm_backend="extractive")
-    with TestClient(create_app(settings)) as c:
+    with local_client(create_app(settings)) as c:
         assert c.get("/healthz").json()["status"] == "degraded"
         r = c.post("/api/ask", json={"question": "anything?"})
         assert r.status_code == 503 and "rag index" in r.json()["detail"]
@@ -160,9 +162,12 @@ def test_feedback_round_trip(client: TestClient, hash_index: Settings) -> None:
     }
     r = client.post("/api/feedback", json=entry)
     assert r.status_code == 201 and r.json()["at"]
-    listed = client.get("/api/feedback").json()
+    page = client.get("/api/feedback", params={"limit": 100}).json()
+    listed = page["entries"]
     assert listed[-1]["rating"] == "down" and listed[-1]["comment"] == "wrong figure"
-    assert (hash_index.data_dir / "feedback.jsonl").exists()
+    assert page["total"] == len(listed) and page["offset"] == 0
+    assert (hash_index.data_dir / "feedback.sqlite3").exists()
+    assert client.get("/api/feedback", params={"limit": 101}).status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from rag.embed import HashEmbedder
 from rag.generators.worker import Budget, SerialWorker
 from rag.pipeline import Pipeline
 from rag.types import Passage
+from tests.conftest import local_client
 from tests.servers import free_port
 from web.app import create_app
 
@@ -147,10 +148,9 @@ def test_a_closed_stream_stops_its_generation(server: tuple[str, SlowLocal]) -> 
 
 
 def test_requests_may_only_pick_allowed_backends(hash_index: Settings) -> None:
-    from fastapi.testclient import TestClient
 
     pipeline = Pipeline.load(hash_index, HashEmbedder())  # configured: extractive
-    with TestClient(create_app(hash_index, pipeline)) as client:
+    with local_client(create_app(hash_index, pipeline)) as client:
         r = client.post("/api/ask", json={"question": QUESTION, "backend": "local"})
         assert r.status_code == 422 and "not enabled on this server" in r.json()["detail"]
         r = client.post("/api/ask/stream", json={"question": QUESTION, "backend": "local"})

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from rag.embed import HashEmbedder
 from rag.pipeline import Pipeline, build_index
-from tests.conftest import hash_settings
+from tests.conftest import hash_settings, local_client
 from web.app import create_app, with_citation_links
 
 EVIL = '<script>alert("doc")</script> <img src=x onerror="alert(1)">'
@@ -21,7 +21,7 @@ def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
     )
     settings = hash_settings(tmp_path_factory.mktemp("index"), sources=[src])
     build_index(settings, embedder=HashEmbedder())
-    with TestClient(create_app(settings, Pipeline.load(settings, HashEmbedder()))) as c:
+    with local_client(create_app(settings, Pipeline.load(settings, HashEmbedder()))) as c:
         yield c
 
 
