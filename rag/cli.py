@@ -115,8 +115,28 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
     host = args.host or settings.host
     port = args.port or settings.port
+    if not _loopback(host) and not settings.keys:
+        print(
+            f"rag serve: error: refusing to serve {host} (beyond this machine) without API keys: "
+            "anyone who can reach it could upload and delete documents. Set RAG_API_KEYS "
+            "(and RAG_ALLOWED_HOSTS for the names clients use), or serve 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return 2
+    settings = settings.model_copy(update={"host": host, "port": port})
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0
+
+
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -27,7 +26,7 @@ from web.documents import router as documents_router
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, Problem
 from web.security import Guard
-from web.streams import Slots, answer_watching, event_stream
+from web.streams import Slots, answer_watching, event_stream, sse_json
 
 _BUSY: dict[int | str, dict[str, Any]] = {
     503: {"description": "The LLM's queue is full: retry after the Retry-After header's seconds"}
@@ -215,7 +214,7 @@ def sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
     """Pipeline events as SSE frames; draft and answer events carry the full contract."""
     for kind, value in events:
         data = value.to_dict() if kind in ("draft", "answer") else {"text": value}
-        yield f"event: {kind}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+        yield f"event: {kind}\ndata: {sse_json(data)}\n\n"
 
 
 def _register_errors(app: FastAPI) -> None:

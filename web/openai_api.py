@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 import uuid
@@ -18,7 +17,7 @@ from rag.errors import GeneratorError, InvalidInputError
 from rag.pipeline import Pipeline, validate_question
 from rag.types import Answer
 from web.deps import PipelineDep
-from web.streams import answer_watching, event_stream
+from web.streams import answer_watching, event_stream, sse_json
 
 MODEL_ID = "minerals-rag"
 router = APIRouter(prefix="/v1", tags=["openai"])
@@ -78,7 +77,7 @@ def _chunks(
             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
             **extra,
         }
-        return f"data: {json.dumps(chunk, ensure_ascii=False)}\n\n"
+        return f"data: {sse_json(chunk)}\n\n"
 
     yield frame({"role": "assistant", "content": ""})
     for kind, value in pipeline.stream(question, history=history, cancelled=cancelled):

@@ -14,6 +14,7 @@ seconds anyway starts ~0.1 s later.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -27,6 +28,12 @@ _POLL_S = 0.25
 _END = object()
 
 Events = Callable[[threading.Event], Iterator[Any]]
+
+
+def sse_json(data: Any) -> str:
+    """JSON for one SSE `data:` line: U+2028/U+2029 escaped (JavaScript line terminators)."""
+    text = json.dumps(data, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
 
 
 class Slots:

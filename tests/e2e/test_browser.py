@@ -30,6 +30,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.copy(f, src / f.name)
     (src / "zz_evil.txt").write_text(
         f"Zorblax memo {EVIL}\n{EVIL} signed a $7 million deal with the Zorblax ministry.\n"
+        # U+2028/U+2029 are line terminators to JavaScript: they once broke the stream parser.
+        "The Zorblax ministry\u2028paid the first $2 million\u2029 tranche in March.\n"
     )
     index_dir = tmp_path_factory.mktemp("index")
     settings = Settings(
@@ -123,6 +125,17 @@ def test_hostile_document_text_is_shown_as_text(site: str, browser: Any) -> None
     assert "<script>alert('doc')</script>" in page.locator("#doc-text").inner_text()
     assert page.locator("#doc-text img").count() == 0
     assert dialogs == []
+
+
+def test_line_separators_in_documents_and_questions_render(site: str, browser: Any) -> None:
+    console: list[str] = []
+    page = new_page(browser, [])
+    page.on("console", lambda m: console.append(m.text))
+    page.goto(site)
+    answer = ask(page, "How much did the Zorblax\u2028ministry pay in the first tranche?", 0)
+    text = answer.locator(".answer-text").inner_text()
+    assert "2 million" in text
+    assert not [m for m in console if "Content Security Policy" in m or "SyntaxError" in m]
 
 
 def test_bad_input_shows_an_error_not_a_crash(site: str, browser: Any) -> None:

@@ -58,7 +58,8 @@
       const li = el("li", c.verified ? "verified" : "unverified");
       li.value = c.n;
       li.append(chip(c), " ", el("strong", "", shortTitle(c.title)), " ",
-        el("span", "meta", `(${c.doc_id}${c.verified ? "" : ", unverified"})`),
+        el("span", "meta",
+          `(${c.doc_id}${c.page ? `, p. ${c.page}` : ""}${c.verified ? "" : ", unverified"})`),
         el("blockquote", "quote", c.quote));
       ol.append(li);
     }
@@ -147,8 +148,12 @@
       while ((cut = buffer.indexOf("\n\n")) >= 0) {
         const frame = buffer.slice(0, cut);
         buffer = buffer.slice(cut + 2);
-        const kind = /^event: (.*)$/m.exec(frame)?.[1];
-        const data = JSON.parse(/^data: (.*)$/m.exec(frame)?.[1] ?? "{}");
+        // Split on "\n" only: a regex's "." and "$" also stop at U+2028/U+2029, which documents
+        // and questions may hold.
+        const field = (name) => frame.split("\n").find((l) => l.startsWith(`${name}: `))
+          ?.slice(name.length + 2);
+        const kind = field("event");
+        const data = JSON.parse(field("data") ?? "{}");
         if (kind === "draft") {
           // The verified extractive answer, shown at once; the LLM's answer may replace it.
           render(box, data, false);
