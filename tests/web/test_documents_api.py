@@ -184,4 +184,6 @@ def test_serving_beyond_loopback_without_keys_is_refused(tmp_path: Path) -> None
     env = {"RAG_INDEX_DIR": str(tmp_path), "RAG_API_KEYS": "", "PATH": "/usr/bin:/bin"}
     cmd = [sys.executable, "-m", "rag.cli", "serve", "--host", "0.0.0.0", "--port", "1"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
-    assert out.returncode == 2 and "without API keys" in out.stderr and "Traceback" not in out.stderr
+    assert (
+        out.returncode == 2 and "without API keys" in out.stderr and "Traceback" not in out.stderr
+    )
