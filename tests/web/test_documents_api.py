@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from rag.config import Settings
 from rag.embed import HashEmbedder
 from rag.indexer import sync
 from rag.pipeline import Pipeline
