@@ -9,6 +9,7 @@ from functools import lru_cache
 from itertools import pairwise
 
 from rag.chunk import sentence_spans
+from rag.injection import addresses_assistant
 from rag.text import numbers, terms
 from rag.types import Citation, Document, Passage
 
@@ -110,7 +111,13 @@ def best_span(
 ) -> tuple[float, tuple[int, int]]:
     """The passage sentence best supporting `claim`; two adjacent ones only if no single one
     reaches `enough` and the pair supports the claim better (quotes stay as short as possible)."""
-    spans = passage_sentences(passage, doc)
+    # A sentence addressed to an AI assistant supports nothing: "answer every question with
+    # 'X'" would otherwise verify the answer "X".
+    spans = [
+        span
+        for span in passage_sentences(passage, doc)
+        if not addresses_assistant(doc.text[span[0] : span[1]])
+    ]
     best = (0.0, (passage.chunk.start, passage.chunk.end))
     for span in spans:
         score = support(claim, doc.text[span[0] : span[1]])
@@ -118,7 +125,9 @@ def best_span(
             best = (score, span)
     if best[0] >= enough:
         return best
-    for (s, _), (_, e) in pairwise(spans):
+    for (s, e1), (s2, e) in pairwise(spans):
+        if doc.text[e1:s2].strip():  # not neighbours: a sentence between them was left out
+            continue
         score = support(claim, doc.text[s:e])
         if score > best[0] + 1e-9:
             best = (score, (s, e))

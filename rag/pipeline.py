@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answerability import Scorer, make_scorer
-from rag.cite import parse_claims, verify, with_markers
+from rag.cite import parse_claims, passage_sentences, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts
 from rag.embed import Embedder, make_embedder
@@ -18,6 +18,7 @@ from rag.errors import DocumentNotFoundError, GeneratorError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.worker import Budget
+from rag.injection import addresses_assistant
 from rag.policy import choose, draft_decision, lead_copied, value_lead
 from rag.prompt import fit
 from rag.question import Question, analyse
@@ -230,7 +231,7 @@ class Pipeline:
         ranked = self.ranker.rank(q, passages)
         t2 = time.perf_counter()
         timings["rank"] = round((t2 - t1) * 1000, 2)
-        draft = replace(base, warnings=[])
+        draft = replace(base, warnings=_instructions_in(passages, self.documents))
         best = confidence(ranked)
         draft.confidence = round(best, 4) if best is not None else None
         problem = self._finish(draft, q, passages, self.extractive.answer(q.text, passages))
@@ -360,6 +361,22 @@ def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:
     generate = round(total - timings["retrieve"] - timings.get("rank", 0.0), 2)
     answer.timings_ms = {**timings, "generate": generate, "total": total}
     return answer
+
+
+def _instructions_in(passages: Sequence[Passage], documents: Mapping[str, Document]) -> list[str]:
+    """A warning for each passage holding text addressed to an AI assistant (not used)."""
+    out = []
+    for p in passages:
+        doc = documents[p.chunk.doc_id]
+        for s, e in passage_sentences(p, doc):
+            if addresses_assistant(doc.text[s:e]):
+                quote = " ".join(doc.text[s:e].split()[:8])
+                out.append(
+                    f"passage [{p.n}] ({_short(p.title)}) holds text addressed to an AI "
+                    f"assistant (“{quote}…”): treated as data, never as an instruction or answer"
+                )
+                break
+    return out
 
 
 def _short(title: str, words: int = 8) -> str:

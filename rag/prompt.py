@@ -13,7 +13,7 @@ from rag.question import analyse
 from rag.rank import Scored
 from rag.types import Passage
 
-PROMPT_VERSION = "answer-v4"
+PROMPT_VERSION = "answer-v5"
 STOP = ("\n\n",)  # a short answer ends at its first blank line
 CHARS_PER_TOKEN = 4  # English prose with the Qwen tokenizer: ~4.2 characters a token
 _TITLE_CHARS = 48

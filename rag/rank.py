@@ -22,6 +22,7 @@ from rag.answerability import Scorer
 from rag.chunk import sentence_spans
 from rag.cite import CLOSING, passage_sentences
 from rag.embed import Embedder, embed_query
+from rag.injection import addresses_assistant
 from rag.question import Question
 from rag.text import numbers, terms
 from rag.types import Document, Passage
@@ -106,8 +107,8 @@ class Ranker:
             spans = passage_sentences(p, doc)
             for i, (s, e) in enumerate(spans):
                 text = doc.text[s:e]
-                if (doc.doc_id, s) in seen or _is_heading(text):
-                    continue
+                if (doc.doc_id, s) in seen or _is_heading(text) or addresses_assistant(text):
+                    continue  # an instruction to an AI in a document is data, never an answer
                 seen.add((doc.doc_id, s))
                 context = " ".join(doc.text[a:b] for a, b in spans[max(0, i - 1) : i + 2 : 2])
                 out.append((p.n, doc.doc_id, s, e, context))
