@@ -4,7 +4,6 @@ answer stays what it was, and a model that obeys the injection is not believed."
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
