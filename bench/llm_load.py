@@ -171,7 +171,11 @@ def main() -> None:
     questions = [
         g["question"] for g in load_suite("seeds").select("test") if g["kind"] != "unanswerable"
     ]
-    env = {"RAG_LLM_BACKEND": "local", "RAG_INDEX_DIR": args.index_dir}
+    env = {
+        "RAG_LLM_BACKEND": "local",
+        "RAG_INDEX_DIR": args.index_dir,
+        "RAG_RATE_LIMIT_PER_MINUTE": "0",  # load from one address, on purpose
+    }
     if args.url:
         url = args.url.rstrip("/")
         pid = server_pid(url.rsplit(":", 1)[1])

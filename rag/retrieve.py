@@ -28,7 +28,7 @@ class Retriever:
         self.embedder = embedder
         self.settings = settings
         self.mode = self.settings.retrieval_mode
-        if self.mode != "dense" and store.lexical is None:
+        if self.mode != "dense" and store.lexical is None and store.chunks:
             raise IndexMismatchError(
                 f"retrieval mode {self.mode!r} needs a BM25 index, and this index has none: "
                 "rebuild it with `rag index`"
@@ -44,6 +44,8 @@ class Retriever:
         The second list is where a source that disagrees with the top documents shows up: a
         conflict check reads it, a generator does not.
         """
+        if not self.store.chunks:  # every document was deleted: nothing to find
+            return [], []
         vector = embed_query(self.embedder, query)
         depth = max(k, self.settings.candidates) if others else k
         if self.mode == "dense":

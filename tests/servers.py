@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,9 +29,11 @@ def running(
     quiet: bool = False,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start `cmd`, wait until `ready_url` answers 200 (a JSON `status` must then be "ok"), and
-    always terminate it afterwards. `quiet`: discard its output (a chatty server would fill an
-    unread pipe and stall)."""
-    out = subprocess.DEVNULL if quiet else subprocess.PIPE
+    always terminate it afterwards. Its output goes to a temporary file (an unread pipe fills
+    after ~64 KB of access log and stalls the server), shown if it exits early; `quiet`:
+    discard it."""
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in the finally below
+    out = subprocess.DEVNULL if quiet else log
     proc = subprocess.Popen(
         cmd, env={**os.environ, **(env or {})}, stdout=out, stderr=subprocess.STDOUT
     )
@@ -38,8 +41,8 @@ def running(
         deadline = time.monotonic() + timeout_s
         while True:
             if proc.poll() is not None:
-                log = proc.stdout.read().decode() if proc.stdout else ""
-                raise RuntimeError(f"{cmd[2]} exited early:\n{log}")
+                log.seek(0)
+                raise RuntimeError(f"{cmd[2]} exited early:\n{log.read().decode()[-5000:]}")
             try:
                 r = httpx.get(ready_url, timeout=1)
                 if r.status_code == 200 and r.json().get("status", "ok") == "ok":
@@ -56,6 +59,7 @@ def running(
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 @contextmanager

@@ -11,11 +11,14 @@ from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
+from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictInt
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from rag import feedback
 from rag.config import Settings
@@ -54,7 +57,7 @@ class AskIn(BaseModel):
     """Body of POST /api/ask."""
 
     question: str = Field(min_length=1, max_length=MAX_QUESTION_CHARS)
-    k: int | None = Field(default=None, ge=1, le=MAX_K)
+    k: StrictInt | None = Field(default=None, ge=1, le=MAX_K)
     backend: Literal["local", "hosted", "extractive"] | None = None
     history: list[Turn] = Field(default_factory=list, max_length=20)
 
@@ -62,10 +65,10 @@ class AskIn(BaseModel):
 class FeedbackCitation(BaseModel):
     """A citation as the page shows it: enough to find the passage again."""
 
-    n: int = Field(ge=1, le=100)
+    n: StrictInt = Field(ge=1, le=100)
     doc_id: str = Field(max_length=200)
-    start: int | None = Field(default=None, ge=0)
-    end: int | None = Field(default=None, ge=0)
+    start: StrictInt | None = Field(default=None, ge=0)
+    end: StrictInt | None = Field(default=None, ge=0)
 
 
 class FeedbackIn(BaseModel):
@@ -170,7 +173,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
 
     @app.get("/api/feedback", response_model=FeedbackPage, dependencies=[KeyDep], responses=_KEY)
     def list_feedback(
-        offset: int = Query(0, ge=0), limit: int = Query(50, ge=1, le=100)
+        offset: int = Query(0, ge=0, le=10**9), limit: int = Query(50, ge=1, le=100)
     ) -> dict[str, Any]:
         """One page of feedback, oldest first (a key, or this machine without keys)."""
         items, total = feedback.entries(settings.data_dir, offset, limit)
@@ -184,7 +187,18 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         ]
         return TEMPLATES.TemplateResponse(request, "documents.html", {"documents": docs})
 
-    @app.get("/documents/{doc_id}", response_class=HTMLResponse)
+    @app.get(
+        "/documents/{doc_id}",
+        response_class=HTMLResponse,
+        responses={
+            404: {
+                "description": "No such document",
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+                },
+            }
+        },
+    )
     def document_page(
         request: Request, doc_id: str, pipeline: PipelineDep, start: int = -1, end: int = -1
     ) -> HTMLResponse:
@@ -195,8 +209,15 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         return TEMPLATES.TemplateResponse(request, "document.html", context)
 
     app.include_router(openai_router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
 
-    @app.get("/", response_class=HTMLResponse)
+    @app.get(
+        "/",
+        response_class=HTMLResponse,
+        responses={
+            422: {"content": {"text/html": {}}, "description": "The page, with the error shown"}
+        },
+    )
     def page(request: Request, pipeline: PipelineDep, q: str = "") -> HTMLResponse:
         answer, error, status = None, None, 200
         if q:
@@ -217,7 +238,63 @@ def sse(events: Iterator[tuple[str, Any]]) -> Iterator[str]:
         yield f"event: {kind}\ndata: {sse_json(data)}\n\n"
 
 
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The generated spec, with every 422 documented as the body the server sends (Problem)."""
+    if app.openapi_schema is None:
+        spec = get_openapi(title=app.title, version=app.version, routes=app.routes)
+        problem = {"$ref": "#/components/schemas/Problem"}
+        spec.setdefault("components", {}).setdefault("schemas", {})["Problem"] = (
+            Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        )
+        json_problem = {"application/json": {"schema": problem}}
+        common = {  # what the guard (web/security.py) or a missing index may answer anywhere
+            "413": "Request body larger than RAG_MAX_BODY_KB (RAG_MAX_UPLOAD_MB for uploads)",
+            "429": "Too many requests from this client: see Retry-After",
+            "401": "An API key is required (RAG_API_KEYS, with RAG_KEYS_FOR_READS on reads)",
+            "503": "No index is loaded yet, or the model is busy: see `detail`",
+        }
+        for path, methods in spec.get("paths", {}).items():
+            for method, op in methods.items():
+                responses = op.setdefault("responses", {})
+                if "422" in responses:
+                    responses["422"] = {
+                        "description": "Invalid input: `detail` says what, `errors` where",
+                        "content": json_problem,
+                    }
+                if path == "/healthz":
+                    continue
+                for status, description in common.items():
+                    if status == "413" and method not in ("post", "put"):
+                        continue
+                    if status in ("401", "429") and not path.startswith(("/api/", "/v1/")):
+                        continue
+                    responses.setdefault(
+                        status, {"description": description, "content": json_problem}
+                    )
+        for name in ("HTTPValidationError", "ValidationError"):
+            spec["components"]["schemas"].pop(name, None)
+        app.openapi_schema = spec
+    return app.openapi_schema
+
+
 def _register_errors(app: FastAPI) -> None:
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers or {})
+        if exc.status_code == 400:
+            # A body that is not UTF-8 JSON or not multipart: invalid input like any other (422).
+            return JSONResponse(
+                {"detail": f"the request body could not be read: {exc.detail}", "errors": []},
+                status_code=422,
+            )
+        if exc.status_code == 405:  # Allow: every method of every route on this path
+            methods: set[str] = set()
+            for route in app.routes:
+                if route.matches(request.scope)[0] != Match.NONE:
+                    methods |= set(getattr(route, "methods", None) or ())
+            headers["Allow"] = ", ".join(sorted(methods))
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
     @app.exception_handler(RagError)
     async def rag_error(request: Request, exc: RagError) -> JSONResponse:
         headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, BusyError) else None

@@ -101,7 +101,17 @@ def models() -> dict[str, Any]:
     }
 
 
-@router.post("/chat/completions", response_model=None)
+@router.post(
+    "/chat/completions",
+    response_model=None,
+    responses={
+        200: {
+            "description": "A chat.completion, or with `stream: true` chat.completion.chunk "
+            "events (server-sent events) ending with `data: [DONE]`",
+            "content": {"application/json": {}, "text/event-stream": {}},
+        }
+    },
+)
 async def chat_completions(
     body: ChatRequest, request: Request, pipeline: PipelineDep
 ) -> dict[str, Any] | StreamingResponse:

@@ -98,3 +98,13 @@ def test_300_concurrent_commits_leave_current_valid_every_time(tmp_path: Path) -
     load_store(tmp_path / "current", "x", 4)
     assert len(list(tmp_path.glob("build-*"))) <= 2, "old builds are cleaned up"
     assert not list(tmp_path.glob("*.tmp")) and not list(tmp_path.glob(".current-*"))
+
+
+def test_deleting_every_document_leaves_an_index_that_loads_and_abstains(tmp_path: Path) -> None:
+    settings = hash_settings(tmp_path)
+    sync(settings, embedder=HashEmbedder())
+    commit(settings, lambda old: [], HashEmbedder())
+    pipeline = Pipeline.load(settings, HashEmbedder())
+    assert pipeline.documents == {}
+    answer = pipeline.answer("What was the value of the USSM MoU?")
+    assert answer.abstained and answer.citations == []
