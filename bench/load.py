@@ -2,7 +2,8 @@
 
 Usage: python bench/load.py [--clients 32] [--seconds 60] [--backend extractive|local]
        [--index-dir index] [--url http://127.0.0.1:8000]
-Clients run in 4 processes (threads of one process would measure the client's GIL); questions
+A warm-up of the same load (--warmup-s, not counted) comes first, so RSS compares a warm
+server with itself. Clients run in 4 processes (threads of one process would measure the client's GIL); questions
 are the seeds gold questions (dev and test). Prints throughput, p50/p99 latency, errors by
 status, and the server's RSS before/after (sampled every 5 s); the last line is one JSON object.
 The server runs with RAG_RATE_LIMIT_PER_MINUTE=0 (this is load from one address on purpose).
@@ -127,6 +128,7 @@ def main() -> None:
     parser.add_argument("--backend", choices=("extractive", "local"), default="extractive")
     parser.add_argument("--index-dir", default=os.environ.get("RAG_INDEX_DIR", "index"))
     parser.add_argument("--url", default=None, help="a running server instead of starting one")
+    parser.add_argument("--warmup-s", type=float, default=15, help="uncounted load first")
     args = parser.parse_args()
     if args.url:
         result = run(args.url.rstrip("/"), args.clients, args.seconds, args.backend)
@@ -138,6 +140,8 @@ def main() -> None:
         }
         with rag_server(env, timeout_s=300) as url:
             httpx.post(f"{url}/api/ask", json={"question": "warm up?"}, timeout=120)
+            if args.warmup_s:  # the same load, not counted: thread stacks, ONNX arenas, caches
+                run(url, args.clients, args.warmup_s, args.backend)
             result = run(url, args.clients, args.seconds, args.backend)
     for key, value in result.items():
         print(f"{key:<16} {value}")
