@@ -63,6 +63,10 @@ bench: $(STAMP)
 	$(BIN)/python bench/latency.py --backend local --limit 20 --repeat 1
 	$(BIN)/python bench/beir.py --data $(BEIR) --split train
 	$(BIN)/python bench/throughput.py --data $(BEIR) --steps
+	$(BIN)/python bench/load.py --clients 32 --seconds 60
+	$(BIN)/python bench/load.py --backend local --clients 4 --seconds 60
+	$(BIN)/python bench/llm_load.py
+	$(BIN)/python bench/incremental.py --data $(BEIR)
 
 clean:
 	rm -rf $(VENV) index/current index/build-*
