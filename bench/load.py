@@ -1,12 +1,13 @@
 """Load on a real `rag serve` (loopback only): N clients asking back to back for S seconds.
 
 Usage: python bench/load.py [--clients 32] [--seconds 60] [--backend extractive|local]
-       [--index-dir index] [--url http://127.0.0.1:8000]
-A warm-up of the same load (--warmup-s, not counted) comes first, so RSS compares a warm
-server with itself. Clients run in 4 processes (threads of one process would measure the
-client's GIL); questions are the seeds gold questions (dev and test). Prints throughput, p50/p99 latency, errors by
-status, and the server's RSS before/after (sampled every 5 s); the last line is one JSON object.
-The server runs with RAG_RATE_LIMIT_PER_MINUTE=0 (this is load from one address on purpose).
+       [--index-dir index] [--url http://127.0.0.1:8000] [--warmup-s 15]
+A warm-up of the same load (not counted) comes first, so RSS compares a warm server with
+itself. Clients run in 4 processes (threads of one process would measure the client's GIL);
+questions are the seeds gold questions (dev and test). Prints throughput, p50/p99 latency,
+errors by status, and the server's RSS before/after (sampled every 5 s); the last line is one
+JSON object. The server runs with RAG_RATE_LIMIT_PER_MINUTE=0 (load from one address, on
+purpose).
 """
 
 from __future__ import annotations
