@@ -186,3 +186,20 @@ def test_serving_beyond_loopback_without_keys_is_refused(tmp_path: Path) -> None
     assert (
         out.returncode == 2 and "without API keys" in out.stderr and "Traceback" not in out.stderr
     )
+
+
+def test_links_to_ids_with_hash_or_question_mark_are_url_encoded(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "odd #1?.txt").write_text(
+        "Odd name\n\nThe Pellham mine shipped 12 cargoes of {{ 7*7 }} ore in 2024."
+    )
+    settings = hash_settings(tmp_path / "index", sources=[corpus])
+    sync(settings, embedder=HashEmbedder())
+    with local_client(create_app(settings, Pipeline.load(settings, HashEmbedder()))) as c:
+        listing = c.get("/documents").text
+        assert 'href="/documents/odd%20%231%3F"' in listing
+        page = c.get("/documents/odd%20%231%3F")
+        assert page.status_code == 200 and "{{ 7*7 }}" in page.text and ">49<" not in page.text
+        answer = c.get("/", params={"q": "How many cargoes did the Pellham mine ship?"}).text
+        assert "/documents/odd%20%231%3F?start=" in answer and "{{ 7*7 }}" in answer
