@@ -27,6 +27,14 @@ CSP = (
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'; "
     "object-src 'none'"
 )
+# FastAPI's /docs and /redoc pages load Swagger UI / ReDoc from a CDN with an inline script; they
+# show no user or document content, so they get a policy that allows exactly that.
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: "
+    "https://fastapi.tiangolo.com https://cdn.redoc.ly; worker-src blob:; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
@@ -149,11 +157,15 @@ class Guard:
             return
         limit = self._body_limit(scope)
 
+        headers = HEADERS
+        if scope["path"] in DOCS_PATHS:
+            headers = {**HEADERS, "Content-Security-Policy": DOCS_CSP}
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 raw = list(message.get("headers", []))
                 present = {k.lower() for k, _ in raw}
-                for name, value in HEADERS.items():
+                for name, value in headers.items():
                     if name.lower().encode() not in present:
                         raw.append((name.lower().encode(), value.encode()))
                 message["headers"] = raw

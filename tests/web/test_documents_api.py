@@ -163,6 +163,8 @@ def test_host_header_body_size_rate_and_headers(tmp_path: Path) -> None:
         assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
         assert "unsafe-inline" not in csp and page.headers["x-content-type-options"] == "nosniff"
         assert "access-control-allow-origin" not in page.headers
+        docs = c.get("/docs").headers["content-security-policy"]
+        assert "unsafe-inline" in docs and "frame-ancestors 'none'" in docs
         rebind = c.get("/api/documents", headers={"Host": "attacker.example"})
         assert rebind.status_code == 400 and "RAG_ALLOWED_HOSTS" in rebind.json()["detail"]
         big = upload(c, ("big.txt", b"word " * 300_000))
