@@ -77,6 +77,12 @@ def test_server_picks_up_new_builds_without_restart(tmp_path: Path) -> None:
             assert cite["doc_id"] == "ostrel" and cite["page"] == 2 and "1987" in answer["answer"]
             page = httpx.get(f"{url}/?q=When+did+the+Ostrel+refinery+open%3F").text
             assert "p. 2" in page
+            assert httpx.delete(f"{url}/api/documents/ostrel").status_code == 200
+            answer = httpx.post(
+                f"{url}/api/ask", json={"question": "When did the Ostrel refinery open?"}
+            ).json()
+            assert all(c["doc_id"] != "ostrel" for c in answer["citations"])
+            assert all(p["doc_id"] != "ostrel" for p in answer["retrieved"])
         finally:
             stop.set()
             asker.join()
