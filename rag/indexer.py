@@ -22,7 +22,7 @@ from rag.embed import Embedder, make_embedder
 from rag.errors import IndexMismatchError, IndexNotFoundError, SourceNotFoundError
 from rag.ingest import scan
 from rag.lexical import BM25Index
-from rag.store import Store, load_store, write_store, writer_lock
+from rag.store import Store, load_store, read_documents, write_store, writer_lock
 from rag.types import Chunk, Document
 
 Decide = Callable[[Mapping[str, Document]], list[Document]]
@@ -55,12 +55,21 @@ def commit(
     rebuild: bool = False,
     sources: list[str] | None = None,
     progress: bool = False,
+    from_sources: bool = False,
 ) -> Commit:
-    """Under the writer lock: `decide(current documents)` gives the new documents; write them."""
+    """Under the writer lock: `decide(current documents)` gives the new documents; write them.
+    `from_sources`: `decide` reads the files, not the index (a damaged index is then rebuilt)."""
     embedder = embedder or make_embedder(settings)
     with writer_lock(settings.index_dir, settings.index_lock_wait_s):
+        # What the index holds is read apart from whether its vectors can be reused: an upload
+        # after a change of embedder or chunking must keep every other document (re-embedded).
+        try:
+            old_docs = read_documents(settings.current_index)
+        except IndexMismatchError:
+            if not from_sources:
+                raise
+            old_docs = {}  # `rag index` rebuilds a damaged index from its sources
         old = None if rebuild else _current(settings, embedder)
-        old_docs = old.documents if old else {}
         docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
         result = Commit()
         new_ids = {d.doc_id for d in docs}
@@ -72,7 +81,7 @@ def commit(
                 result.replaced.append(doc.doc_id)
         unchanged = {d.doc_id for d in docs} - set(result.added) - set(result.replaced)
         same = not (result.added or result.replaced or result.removed)
-        if old is not None and same and all(old_docs[d.doc_id].title == d.title for d in docs):
+        if old is not None and same and all(old_docs[d.doc_id] == d for d in docs):
             result.unchanged, result.manifest = len(docs), old.manifest
             return result  # nothing to write
         chunks, vectors, reused = _chunks_and_vectors(
@@ -127,6 +136,7 @@ def sync(
         rebuild,
         [str(p) for p in roots],
         progress,
+        from_sources=True,
     )
     result.errors, result.notes = found.errors, found.notes
     return result

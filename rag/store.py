@@ -180,6 +180,22 @@ def clean_up(index_dir: Path, keep: set[str]) -> None:
         stray.unlink(missing_ok=True)
 
 
+def read_documents(folder: Path) -> dict[str, Document]:
+    """The documents of a build ({} when there is none); IndexMismatchError if they are
+    unreadable (a writer must not mistake a damaged index for an empty one)."""
+    if not (folder / "manifest.json").exists():
+        return {}
+    try:
+        rows = json.loads((folder / "documents.json").read_text("utf-8"))
+        docs = [Document(**{**d, "pages": tuple(d.get("pages", ()))}) for d in rows]
+    except Exception as exc:
+        raise IndexMismatchError(
+            f"the documents of the index at {folder} are unreadable ({exc}): "
+            "rebuild it from the sources with `rag index --rebuild`"
+        ) from exc
+    return {d.doc_id: d for d in docs}
+
+
 def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
     """Load a build; refuse one made by another embedder or dimension, or a damaged one."""
     if not (folder / "manifest.json").exists():

@@ -108,3 +108,30 @@ def test_deleting_every_document_leaves_an_index_that_loads_and_abstains(tmp_pat
     assert pipeline.documents == {}
     answer = pipeline.answer("What was the value of the USSM MoU?")
     assert answer.abstained and answer.citations == []
+
+
+def test_a_change_after_new_chunking_keeps_every_document(tmp_path: Path) -> None:
+    settings = hash_settings(tmp_path)
+    sync(settings, embedder=HashEmbedder())
+    before = set(load_store(settings.current_index, "hash-v1", 256).documents)
+    rechunked = settings.model_copy(update={"chunk_size": 400, "chunk_overlap": 50})
+    new = Document("new", "New", "The tungsten mine reopened in 2026.")
+    result = commit(rechunked, lambda old: [*old.values(), new], HashEmbedder())
+    store = load_store(settings.current_index, "hash-v1", 256)
+    assert set(store.documents) == before | {"new"}, "the vectors are redone, not the documents"
+    assert result.reused_chunks == 0 and store.manifest["chunking"]["size"] == 400
+
+
+def test_a_damaged_index_is_not_mistaken_for_an_empty_one(tmp_path: Path) -> None:
+    import pytest
+
+    from rag.errors import IndexMismatchError
+
+    settings = hash_settings(tmp_path)
+    sync(settings, embedder=HashEmbedder())
+    (settings.current_index / "documents.json").write_text("{broken")
+    new = Document("new", "New", "The tungsten mine reopened in 2026.")
+    with pytest.raises(IndexMismatchError, match="rag index --rebuild"):
+        commit(settings, lambda old: [*old.values(), new], HashEmbedder())
+    result = sync(settings, embedder=HashEmbedder())  # from the sources: repaired
+    assert len(result.added) == 5 and load_store(settings.current_index, "hash-v1", 256).chunks
