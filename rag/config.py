@@ -17,6 +17,10 @@ class Settings(BaseSettings):
     # Corpus and index
     sources: list[Path] = Field(default_factory=lambda: [Path("seeds")])
     index_dir: Path = Path("index")
+    # Where vectors live: "faiss" (files in each build, the default) or "milvus" (a Milvus Lite
+    # file, by default <index_dir>/milvus.db, or a Milvus server such as http://host:19530).
+    store: Literal["faiss", "milvus"] = "faiss"
+    milvus_uri: str = ""
     # How long an index writer (rag index, an upload) waits for another one to finish.
     index_lock_wait_s: float = Field(default=60.0, ge=0, le=3600)
 
@@ -160,6 +164,13 @@ class Settings(BaseSettings):
     @property
     def keys(self) -> tuple[str, ...]:
         return _names(self.api_keys.get_secret_value())
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI new builds write to ("" with the FAISS store)."""
+        if self.store != "milvus":
+            return ""
+        return self.milvus_uri or str((self.index_dir / "milvus.db").resolve())
 
     @property
     def upload_dir(self) -> Path:

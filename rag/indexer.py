@@ -107,6 +107,7 @@ def commit(
             BM25Index.build(texts) if texts else None,
             settings.hnsw_min_vectors,
             locked=True,
+            milvus_uri=settings.milvus_target,
         )
         result.manifest = {**manifest, "n_documents": len(docs), "n_chunks": len(chunks)}
         return result

@@ -111,13 +111,23 @@ def write_store(
     lexical: BM25Index | None = None,
     hnsw_min_vectors: int = 50_000,
     locked: bool = False,
+    milvus_uri: str = "",
 ) -> Path:
     """Write a complete build to a fresh folder, then atomically point `current` at it.
-    Takes the writer lock itself unless the caller holds it (`locked`)."""
+    Takes the writer lock itself unless the caller holds it (`locked`). With `milvus_uri` the
+    vectors go to a new Milvus collection instead of `vectors.faiss` (`rag.milvus`)."""
     if not locked:
         with writer_lock(index_dir):
             return write_store(
-                index_dir, docs, chunks, vectors, manifest, lexical, hnsw_min_vectors, True
+                index_dir,
+                docs,
+                chunks,
+                vectors,
+                manifest,
+                lexical,
+                hnsw_min_vectors,
+                True,
+                milvus_uri,
             )
     if vectors.shape[0] != len(chunks):
         raise ValueError(f"{vectors.shape[0]} vectors for {len(chunks)} chunks")
@@ -126,8 +136,20 @@ def write_store(
     tmp = build.with_name(build.name + ".tmp")
     tmp.mkdir()
     try:
-        index, kind = make_index(vectors, hnsw_min_vectors)
-        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        if milvus_uri:
+            from rag import milvus
+
+            # Named first: a writer killed while inserting leaves a collection to drop later.
+            entry = {"kind": "milvus", "uri": milvus_uri, "collection": ""}
+            entry["collection"] = milvus.collection_name(build.name)
+            _write_json(tmp / "vectors.json", entry)
+            entry = milvus.write_vectors(milvus_uri, build.name, vectors, hnsw_min_vectors)
+            kind = entry["index_type"]
+        else:
+            index, kind = make_index(vectors, hnsw_min_vectors)
+            faiss.write_index(index, str(tmp / "vectors.faiss"))
+            entry = {"kind": "faiss"}
+        _write_json(tmp / "vectors.json", entry)
         if lexical is not None:
             lexical.save(tmp)
         _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
@@ -139,6 +161,7 @@ def write_store(
             "n_documents": len(docs),
             "n_chunks": len(chunks),
             "index_type": kind,
+            "vectors": entry,
             "bm25": lexical is not None,
             "corpus": corpus_hashes(docs),
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
@@ -172,9 +195,11 @@ def _point_current(index_dir: Path, build: Path) -> None:
 
 
 def clean_up(index_dir: Path, keep: set[str]) -> None:
-    """Remove builds not in `keep` and stray `.current-*` links (call with the writer lock)."""
+    """Remove builds not in `keep` (and their Milvus collections) and stray `.current-*` links
+    (call with the writer lock)."""
     for old in index_dir.glob("build-*"):
         if old.name not in keep:
+            _drop_vectors(old)
             shutil.rmtree(old, ignore_errors=True)
     for stray in index_dir.glob(".current-*"):
         stray.unlink(missing_ok=True)
@@ -196,6 +221,17 @@ def read_documents(folder: Path) -> dict[str, Document]:
     return {d.doc_id: d for d in docs}
 
 
+def _drop_vectors(build: Path) -> None:
+    try:
+        entry = json.loads((build / "vectors.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return
+    if entry.get("kind") == "milvus" and entry.get("collection"):
+        from rag import milvus
+
+        milvus.drop(entry)
+
+
 def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
     """Load a build; refuse one made by another embedder or dimension, or a damaged one."""
     if not (folder / "manifest.json").exists():
@@ -214,13 +250,22 @@ def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
             f"(dim {manifest.get('dimension')}), but the configured embedder is {embedder_name!r} "
             f"(dim {dim}): rebuild it with `rag index`"
         )
+    entry = manifest.get("vectors", {"kind": "faiss"})
     try:
-        index: Any = faiss.read_index(str(folder / "vectors.faiss"))  # the concrete subclass
+        index: Any
+        if entry.get("kind") == "milvus":
+            from rag.milvus import MilvusVectors
+
+            index = MilvusVectors(entry, dim, int(manifest.get("n_chunks", 0)))
+        else:
+            index = faiss.read_index(str(folder / "vectors.faiss"))  # the concrete subclass
         chunks = [Chunk(**c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))]
         docs = [
             Document(**{**d, "pages": tuple(d.get("pages", ()))})
             for d in json.loads((folder / "documents.json").read_text("utf-8"))
         ]
+    except IndexMismatchError:
+        raise
     except Exception as exc:
         raise IndexMismatchError(
             f"index at {folder} is damaged ({exc}): rebuild with `rag index`"

@@ -41,8 +41,20 @@ def local_client(app: Any) -> TestClient:
 
 
 @pytest.fixture(scope="session")
-def hash_index(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    settings = hash_settings(tmp_path_factory.mktemp("index"))
+def store(request: pytest.FixtureRequest) -> str:
+    """Where vectors live: "faiss" unless a module parametrises it (`STORES`, indirect)."""
+    return str(getattr(request, "param", "faiss"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Modules with `BOTH_STORES = True` run every test that uses the index on both stores."""
+    if getattr(metafunc.module, "BOTH_STORES", False) and "store" in metafunc.fixturenames:
+        metafunc.parametrize("store", ["faiss", "milvus"], indirect=True, scope="session")
+
+
+@pytest.fixture(scope="session")
+def hash_index(tmp_path_factory: pytest.TempPathFactory, store: str) -> Settings:
+    settings = hash_settings(tmp_path_factory.mktemp(f"index-{store}"), store=store)
     build_index(settings)
     return settings
 

@@ -13,6 +13,8 @@ from rag.errors import InvalidInputError
 from rag.pipeline import Pipeline
 from rag.types import Answer
 
+BOTH_STORES = True  # every test here that uses the index runs on FAISS and on Milvus Lite
+
 GOLD = Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
 QUESTIONS = [json.loads(line)["question"] for line in GOLD.read_text().splitlines() if line.strip()]
 CONTRACT_KEYS = {

@@ -8,6 +8,8 @@ from rag.errors import IndexMismatchError
 from rag.retrieve import Retriever, rrf
 from rag.store import load_store
 
+BOTH_STORES = True  # every test here that uses the index runs on FAISS and on Milvus Lite
+
 
 def test_rrf_adds_weighted_reciprocal_ranks() -> None:
     fused = rrf([([1, 2, 3], 1.0), ([3, 1], 1.0)], k=60)
