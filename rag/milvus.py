@@ -24,7 +24,7 @@ from rag.errors import IndexMismatchError
 _CLIENTS: dict[str, Any] = {}
 _LOCK = threading.Lock()
 _BATCH = 1000
-_EF_SEARCH = 128
+_EF_SEARCH = 256  # as rag/store.py
 
 
 def client(uri: str) -> Any:

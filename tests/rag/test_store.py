@@ -98,7 +98,7 @@ def test_large_corpora_get_an_hnsw_index(tmp_path: Path) -> None:
     build_index(settings)
     store = load_store(settings.current_index, "hash-v1", 256)
     assert store.manifest["index_type"] == "IndexHNSWFlat"
-    assert store.index.hnsw.efSearch == 128
+    assert store.index.hnsw.efSearch == 256
     chunk = store.chunks[3]
     title = store.documents[chunk.doc_id].title
     vector = HashEmbedder().embed([chunk_text_for_index(title, chunk.text, True)])[0]
