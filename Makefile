@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# llama-cpp-python compiles from source (about 5 min on 2 cores; pip caches the wheel).
-	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -c constraints.txt -e '.[dev,local]'
+	CMAKE_ARGS="-DLLAVA_BUILD=OFF" $(BIN)/pip install --quiet -c constraints.txt -e '.[dev,local,scale]'
 	touch $(STAMP)
 
 install: $(STAMP)

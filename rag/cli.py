@@ -25,6 +25,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="*", type=Path, help="folders or files (default: RAG_SOURCES)")
     p.add_argument("--rebuild", action="store_true", help="re-embed every document")
+    p.add_argument(
+        "--workers", type=int, default=None, help="embed on N local Ray workers (bulk indexing)"
+    )
+    p.add_argument("--ray", default=None, metavar="ADDRESS", help="embed on this Ray cluster")
 
     p = sub.add_parser("ask", help="answer one question with citations")
     p.add_argument("question")
@@ -69,6 +73,9 @@ def _parser() -> argparse.ArgumentParser:
 def _index(settings: Settings, args: argparse.Namespace) -> int:
     from rag.indexer import sync
 
+    if args.workers or args.ray:
+        update = {"index_workers": args.workers or settings.index_workers}
+        settings = settings.model_copy(update={**update, "ray_address": args.ray or ""})
     result = sync(settings, args.paths or None, rebuild=args.rebuild, progress=True)
     for line in result.errors:
         print(f"rag index: skipped {line}", file=sys.stderr)

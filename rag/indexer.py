@@ -195,7 +195,12 @@ def _chunks_and_vectors(
     if todo:
         titles = {d.doc_id: d.title for d in docs}
         texts = [_index_text(settings, titles, chunks[i]) for i in todo]
-        fresh = embedder.embed(texts, progress=progress)
+        if settings.index_workers > 1 or settings.ray_address:
+            from rag.distributed import ray_embed
+
+            fresh = ray_embed(texts, settings)  # the same embedder, on Ray actors
+        else:
+            fresh = embedder.embed(texts, progress=progress)
         for i, vec in zip(todo, fresh, strict=True):
             rows[i] = vec
     dim = embedder.dim
