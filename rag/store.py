@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
@@ -27,11 +27,26 @@ EF_SEARCH = 256
 FILES = ("manifest.json", "documents.json", "chunks.json", "vectors.faiss")
 
 
+class VectorIndex(Protocol):
+    """What a store needs from its vector engine: the subset of FAISS's index API that FAISS
+    indexes have natively and `rag.milvus.MilvusVectors` implements over a Milvus collection.
+    Adding and deleting are commits (`rag.indexer`): each writes a complete new build."""
+
+    ntotal: int
+    d: int
+
+    def search(self, x: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def reconstruct(self, key: int) -> np.ndarray: ...
+
+    def reconstruct_n(self, n0: int, ni: int) -> np.ndarray: ...
+
+
 @dataclass
 class Store:
     """A loaded index: vectors, BM25, the chunk each row stands for, and the source documents."""
 
-    index: Any
+    index: VectorIndex
     chunks: list[Chunk]
     documents: dict[str, Document]
     manifest: dict[str, Any]
