@@ -31,13 +31,37 @@ def get_pipeline(request: Request) -> Pipeline:
     """The pipeline over the current build (overridable in tests)."""
     state = request.app.state
     pipeline: Pipeline | None = state.pipeline
-    if pipeline is None:
-        raise state.load_error
     now = time.monotonic()
-    if now - getattr(state, "checked_at", 0.0) >= _CHECK_EVERY_S:
+    due = now - getattr(state, "checked_at", 0.0) >= _CHECK_EVERY_S
+    if pipeline is None:
+        if due:  # started before any index was built: load the first one that appears
+            state.checked_at = now
+            _load_first(request)
+        if state.pipeline is None:
+            raise state.load_error
+        return state.pipeline
+    if due:
         state.checked_at = now
         _follow(request, pipeline)
     return state.pipeline
+
+
+def _load_first(request: Request) -> None:
+    state = request.app.state
+    settings = state.settings
+    if not (settings.current_index / "manifest.json").exists() or not _reload.acquire(
+        blocking=False
+    ):
+        return
+    try:
+        pipeline = Pipeline.load(settings)
+        pipeline.backends.warm()
+        state.pipeline, state.load_error = pipeline, None
+        threading.Thread(target=pipeline.ranker.warm, daemon=True).start()
+    except RagError as exc:
+        state.load_error = exc
+    finally:
+        _reload.release()
 
 
 def _follow(request: Request, pipeline: Pipeline) -> None:

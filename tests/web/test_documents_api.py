@@ -205,3 +205,17 @@ def test_links_to_ids_with_hash_or_question_mark_are_url_encoded(tmp_path: Path)
         assert page.status_code == 200 and "{{ 7*7 }}" in page.text and ">49<" not in page.text
         answer = c.get("/", params={"q": "How many cargoes did the Pellham mine ship?"}).text
         assert "/documents/odd%20%231%3F?start=" in answer and "{{ 7*7 }}" in answer
+
+
+def test_a_server_started_before_the_index_serves_it_once_built(tmp_path: Path) -> None:
+    import time
+
+    settings = hash_settings(tmp_path / "index")
+    with local_client(create_app(settings)) as c:
+        r = c.post("/api/ask", json={"question": "What was the value of the USSM MoU?"})
+        assert r.status_code == 503 and "rag index" in r.json()["detail"]
+        sync(settings, embedder=HashEmbedder())
+        time.sleep(1.1)
+        r = c.post("/api/ask", json={"question": "What was the value of the USSM MoU?"})
+        assert r.status_code == 200 and r.json()["citations"]
+        assert c.get("/healthz").json()["status"] == "ok"
