@@ -67,6 +67,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/load.py --backend local --clients 4 --seconds 60
 	$(BIN)/python bench/llm_load.py
 	$(BIN)/python bench/incremental.py --data $(BEIR)
+	$(BIN)/python bench/scale.py --data $(BEIR)
+	$(BIN)/python bench/ray_index.py --data $(BEIR)
 
 clean:
 	rm -rf $(VENV) index/current index/build-*
