@@ -119,10 +119,11 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
     from web.app import create_app
+    from web.security import is_loopback
 
     host = args.host or settings.host
     port = args.port or settings.port
-    if not _loopback(host) and not settings.keys:
+    if not is_loopback(host) and not settings.keys:
         print(
             f"rag serve: error: refusing to serve {host} (beyond this machine) without API keys: "
             "anyone who can reach it could upload and delete documents. Set RAG_API_KEYS "
@@ -133,17 +134,6 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     settings = settings.model_copy(update={"host": host, "port": port})
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
     return 0
-
-
-def _loopback(host: str) -> bool:
-    import ipaddress
-
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _eval(settings: Settings, args: argparse.Namespace) -> int:

@@ -277,10 +277,7 @@ def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
         else:
             index = faiss.read_index(str(folder / "vectors.faiss"))  # the concrete subclass
         chunks = [Chunk(**c) for c in json.loads((folder / "chunks.json").read_text("utf-8"))]
-        docs = [
-            Document(**{**d, "pages": tuple(d.get("pages", ()))})
-            for d in json.loads((folder / "documents.json").read_text("utf-8"))
-        ]
+        documents = read_documents(folder)
     except IndexMismatchError:
         raise
     except Exception as exc:
@@ -303,4 +300,4 @@ def load_store(folder: Path, embedder_name: str, dim: int) -> Store:
             f"index at {folder} holds {index.ntotal} vectors for {len(chunks)} chunks: "
             "rebuild it with `rag index`"
         )
-    return Store(index, chunks, {d.doc_id: d for d in docs}, manifest, lexical)
+    return Store(index, chunks, documents, manifest, lexical)
