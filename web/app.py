@@ -182,7 +182,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     @app.get("/documents", response_class=HTMLResponse)
     def documents_page(request: Request, pipeline: PipelineDep) -> HTMLResponse:
         docs = [
-            {"doc_id": d.doc_id, "title": d.title, "n_chars": len(d.text)}
+            {"doc_id": d.doc_id, "title": d.title, "n_chars": len(d.text), "n_pages": len(d.pages)}
             for d in pipeline.documents.values()
         ]
         return TEMPLATES.TemplateResponse(request, "documents.html", {"documents": docs})

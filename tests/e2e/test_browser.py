@@ -144,3 +144,24 @@ def test_bad_input_shows_an_error_not_a_crash(site: str, browser: Any) -> None:
     page.evaluate("document.getElementById('q').removeAttribute('maxlength')")
     ask(page, "x" * 2001, 0)
     assert "at most 2000 characters" in page.locator(".answer.error").inner_text()
+
+
+def test_upload_ask_and_delete_from_the_pages(site: str, browser: Any, tmp_path: Path) -> None:
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.set_default_timeout(TIMEOUT_MS)
+    page.on("dialog", lambda d: d.accept())  # the delete confirmation
+    page.goto(f"{site}/documents")
+    note = tmp_path / "quarry-memo.txt"
+    note.write_text("Quarry memo\n\nThe Brennet quarry employs 318 workers.\n")
+    page.set_input_files("#upload-files", str(note))
+    page.click("#upload-form button[type=submit]")
+    page.locator("#upload-status", has_text="Added quarry-memo").wait_for()
+    page.locator("text=Quarry memo").first.wait_for()  # listed after the reload
+    page.goto(site)
+    answer = ask(page, "How many workers does the Brennet quarry employ?", 0)
+    assert "318" in answer.locator(".answer-text").inner_text()
+    page.goto(f"{site}/documents")
+    page.click("button.delete[data-doc-id='quarry-memo']")
+    page.locator("#upload-status", has_text="Deleted quarry-memo").wait_for()
+    page.wait_for_timeout(1500)  # the page reloads
+    assert page.locator("button.delete[data-doc-id='quarry-memo']").count() == 0
