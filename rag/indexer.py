@@ -63,13 +63,13 @@ def commit(
     with writer_lock(settings.index_dir, settings.index_lock_wait_s):
         # What the index holds is read apart from whether its vectors can be reused: an upload
         # after a change of embedder or chunking must keep every other document (re-embedded).
-        try:
-            old_docs = read_documents(settings.current_index)
+        old = None if rebuild else _current(settings, embedder)
+        try:  # the loaded build's documents when there is one: documents.json is read once
+            old_docs = old.documents if old is not None else read_documents(settings.current_index)
         except IndexMismatchError:
             if not from_sources:
                 raise
             old_docs = {}  # `rag index` rebuilds a damaged index from its sources
-        old = None if rebuild else _current(settings, embedder)
         docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
         result = Commit()
         new_ids = {d.doc_id for d in docs}

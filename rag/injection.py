@@ -9,6 +9,7 @@ sees it, and the answer's warnings say which passage held one.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _AI = (
     r"(?:ai|a\.i\.|chat ?bots?|chatgpt|llms?|(?:large )?language models?"
@@ -32,6 +33,7 @@ _PATTERNS = [
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
 
+@lru_cache(maxsize=65_536)  # the ranker, verification and the warnings ask about one sentence
 def addresses_assistant(sentence: str) -> bool:
     """Does this sentence speak to an AI assistant (an instruction) rather than state a fact?"""
     return _INSTRUCTION.search(sentence) is not None

@@ -157,9 +157,10 @@ def write_store(
             from rag import milvus
 
             # Named first: a writer killed while inserting leaves a collection to drop later.
-            entry = {"kind": "milvus", "uri": milvus_uri, "collection": ""}
-            entry["collection"] = milvus.collection_name(build.name)
-            _write_json(tmp / "vectors.json", entry)
+            name = milvus.collection_name(build.name)
+            _write_json(
+                tmp / "vectors.json", {"kind": "milvus", "uri": milvus_uri, "collection": name}
+            )
             entry = milvus.write_vectors(milvus_uri, build.name, vectors, hnsw_min_vectors)
             kind = entry["index_type"]
         else:

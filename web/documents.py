@@ -20,6 +20,7 @@ from rag.errors import DocumentNotFoundError
 from rag.indexer import commit
 from rag.ingest import doc_id_for
 from rag.parse import ParseError, parse
+from rag.pipeline import Pipeline
 from rag.store import load_store
 from rag.types import Document
 from web.deps import KeyDep, PipelineDep, get_pipeline, swap
@@ -117,8 +118,7 @@ def delete(doc_id: str, request: Request) -> dict[str, Any]:
         path.unlink(missing_ok=True)
     elif path is not None:
         note = f"{path} is still on disk: the next `rag index` adds it back unless it is removed"
-    if result.build is not None:
-        swap(request, load_store(result.build, pipeline.embedder.name, pipeline.embedder.dim))
+    _serve(request, pipeline, result.build)
     return {"deleted": doc_id, "build": result.build.name if result.build else None, "note": note}
 
 
@@ -126,7 +126,8 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     pipeline = get_pipeline(request)
     settings = pipeline.settings
     errors: list[dict[str, str]] = []
-    parsed: list[tuple[Document, str, bytes]] = []
+    conflicts = 0  # files whose id is taken (PUT replaces them): nothing added then is a 409
+    parsed: list[tuple[Document, bytes]] = []
     for name, data in files:
         try:
             p = parse(name, data)
@@ -134,17 +135,17 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
             errors.append({"file": name, "detail": str(exc)})
             continue
         doc_id = replace_id or doc_id_for(name)
-        suffix = "." + name.rsplit(".", 1)[-1].lower()
-        path = settings.upload_dir / f"{doc_id}{suffix}"
-        doc = Document(doc_id, p.title, p.text, str(path), p.pages)
-        parsed.append((doc, suffix, data))
+        path = settings.upload_dir / f"{doc_id}.{name.rsplit('.', 1)[-1].lower()}"
+        parsed.append((Document(doc_id, p.title, p.text, str(path), p.pages), data))
     saved: list[tuple[Path, bytes | None]] = []  # to undo if the commit fails
     added: list[Document] = []
 
     def decide(old: Mapping[str, Document]) -> list[Document]:
+        nonlocal conflicts
         out = dict(old)
-        for doc, _suffix, data in parsed:
+        for doc, data in parsed:
             if replace_id is None and doc.doc_id in out:
+                conflicts += 1
                 errors.append(
                     {
                         "file": Path(doc.path).name,
@@ -175,8 +176,7 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
             else:
                 _write_atomic(path, before)
         raise
-    if result is not None and result.build is not None:
-        swap(request, load_store(result.build, pipeline.embedder.name, pipeline.embedder.dim))
+    _serve(request, pipeline, result.build if result else None)
     body = {
         "documents": [summary(d, settings) for d in added],
         "errors": errors,
@@ -184,10 +184,14 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     }
     if not added:
         detail = "; ".join(e["detail"] for e in errors) or "no file was given"
-        return _problem(
-            409 if any("exists" in e["detail"] for e in errors) else 422, detail, errors
-        )
+        return _problem(409 if conflicts else 422, detail, errors)
     return JSONResponse(body, status_code=201 if replace_id is None else 200)
+
+
+def _serve(request: Request, pipeline: Pipeline, build: Path | None) -> None:
+    """Answer from `build` (a commit's new build; None: nothing changed) before replying."""
+    if build is not None:
+        swap(request, load_store(build, pipeline.embedder.name, pipeline.embedder.dim))
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
