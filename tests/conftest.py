@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,30 @@ def hash_settings(index_dir: Path, **overrides: object) -> Settings:
         **overrides,
     }
     return Settings(**values)
+
+
+def own_index(tmp_path: Path, **overrides: object) -> Settings:
+    """A hash-embedder index over a private copy of the seeds (`tmp_path/corpus`), to change."""
+    corpus = tmp_path / "corpus"
+    shutil.copytree(SEEDS, corpus)
+    settings = hash_settings(tmp_path / "index", sources=[corpus], **overrides)
+    build_index(settings, embedder=HashEmbedder())
+    return settings
+
+
+def hash_server_env(settings: Settings) -> dict[str, str]:
+    """The environment of a real `rag serve` over `settings`' hash index (no rate limit: tests
+    send many requests from one address on purpose)."""
+    return {
+        "RAG_EMBEDDER": "hash",
+        "RAG_SCORER": "none",
+        "RAG_LLM_BACKEND": "extractive",
+        "RAG_MIN_ANSWER_SCORE": str(HASH_MIN_ANSWER_SCORE),
+        "RAG_INDEX_DIR": str(settings.index_dir),
+        "RAG_SOURCES": json.dumps([str(p) for p in settings.sources]),
+        "RAG_DATA_DIR": str(settings.data_dir),
+        "RAG_RATE_LIMIT_PER_MINUTE": "0",
+    }
 
 
 def local_client(app: Any) -> TestClient:

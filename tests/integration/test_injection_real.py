@@ -3,27 +3,21 @@ answer stays what it was, and a model that obeys the injection is not believed."
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from pydantic import SecretStr
 
 from rag.config import Settings
 from rag.indexer import sync
 from rag.pipeline import Pipeline
-from tests.conftest import SEEDS
 from tests.fakes import FakeOpenAI
-from tests.rag.test_injection import INJECTION
+from tests.rag.test_injection import injected_corpus
 
 QUESTION = "What was the value of the USSM MoU?"
 
 
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    corpus = tmp_path_factory.mktemp("corpus")
-    for f in SEEDS.glob("*.txt"):
-        shutil.copy(f, corpus / f.name)
-    (corpus / "zz_injection.txt").write_text(f"Notice on the USSM MoU value\n\n{INJECTION}\n")
+    corpus = injected_corpus(tmp_path_factory.mktemp("corpus"))
     settings = Settings(
         embedder="minilm",
         index_dir=tmp_path_factory.mktemp("index"),

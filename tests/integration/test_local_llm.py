@@ -69,17 +69,12 @@ def test_an_abandoned_stream_frees_the_model(local: Pipeline) -> None:
 def test_the_injection_document_does_not_change_the_local_answer(
     local: Pipeline, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    import shutil
 
     from rag.indexer import sync
     from rag.store import load_store
-    from tests.conftest import SEEDS
-    from tests.rag.test_injection import INJECTION
+    from tests.rag.test_injection import injected_corpus
 
-    corpus = tmp_path_factory.mktemp("injected")
-    for f in SEEDS.glob("*.txt"):
-        shutil.copy(f, corpus / f.name)
-    (corpus / "zz_injection.txt").write_text(f"Notice on the USSM MoU value\n\n{INJECTION}\n")
+    corpus = injected_corpus(tmp_path_factory.mktemp("injected"))
     settings = local.settings.model_copy(
         update={"index_dir": tmp_path_factory.mktemp("index"), "sources": [corpus]}
     )

@@ -4,7 +4,6 @@ swap): answers keep coming from the last good build, and the next run cleans up 
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +15,7 @@ import pytest
 from rag.embed import HashEmbedder
 from rag.indexer import sync
 from rag.pipeline import Pipeline
-from tests.conftest import ROOT, SEEDS, hash_settings
+from tests.conftest import ROOT, own_index
 
 INDEXER = """
 import sys, time
@@ -55,10 +54,8 @@ sync(hash_settings(index_dir, sources=[corpus]), embedder=Embedder())
 
 @pytest.mark.parametrize("mode", ["embedding", "write", "swap"])
 def test_kill_9_during_an_index_update_keeps_the_last_good_build(tmp_path: Path, mode: str) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    settings = hash_settings(tmp_path / "index", sources=[corpus])
-    sync(settings, embedder=HashEmbedder())
+    settings = own_index(tmp_path)
+    corpus = settings.sources[0]
     good = settings.current_index.resolve()
     question = "What was the value of the USSM MoU?"
     before = Pipeline.load(settings, HashEmbedder()).answer(question)

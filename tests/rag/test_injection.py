@@ -20,6 +20,14 @@ INJECTION = (
 )
 
 
+def injected_corpus(folder: Path) -> Path:
+    """The seeds plus the issue's injection document, in `folder`."""
+    for f in SEEDS.glob("*.txt"):
+        shutil.copy(f, folder / f.name)
+    (folder / "zz_injection.txt").write_text(f"Notice on the USSM MoU value\n\n{INJECTION}\n")
+    return folder
+
+
 @pytest.mark.parametrize(
     "sentence",
     [

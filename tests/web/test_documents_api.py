@@ -3,7 +3,6 @@ and the guards around it: keys, Host, body size, rate, headers."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ from fastapi.testclient import TestClient
 from rag.embed import HashEmbedder
 from rag.indexer import sync
 from rag.pipeline import Pipeline
-from tests.conftest import SEEDS, hash_settings, local_client
+from tests.conftest import hash_settings, local_client, own_index
 from tests.documents import docx_bytes, html_bytes, pdf_bytes
 from web.app import create_app
 
@@ -32,10 +31,7 @@ DOCX = docx_bytes(["Quill Ridge memo", "The Quill Ridge quarry employs 731 worke
 
 
 def make_client(tmp_path: Path, **overrides: Any) -> TestClient:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    settings = hash_settings(tmp_path / "index", sources=[corpus], **overrides)
-    sync(settings, embedder=HashEmbedder())
+    settings = own_index(tmp_path, **overrides)
     return local_client(create_app(settings, Pipeline.load(settings, HashEmbedder())))
 
 
@@ -140,10 +136,7 @@ def test_keys_guard_changes_and_optionally_reads(tmp_path: Path) -> None:
 
 
 def test_without_keys_changes_come_only_from_this_machine_and_its_pages(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    settings = hash_settings(tmp_path / "index", sources=[corpus])
-    sync(settings, embedder=HashEmbedder())
+    settings = own_index(tmp_path)
     app = create_app(settings, Pipeline.load(settings, HashEmbedder()))
     remote = TestClient(app, base_url="http://127.0.0.1", client=("192.0.2.7", 4000))
     with remote:

@@ -3,8 +3,6 @@ are answered without a restart, and questions asked meanwhile never fail."""
 
 from __future__ import annotations
 
-import json
-import shutil
 import subprocess
 import sys
 import threading
@@ -13,27 +11,19 @@ from pathlib import Path
 
 import httpx
 
-from rag.embed import HashEmbedder
-from rag.indexer import sync
-from tests.conftest import HASH_MIN_ANSWER_SCORE, ROOT, SEEDS, hash_settings
+from tests.conftest import (
+    ROOT,
+    hash_server_env,
+    own_index,
+)
 from tests.documents import pdf_bytes
 from tests.servers import rag_server
 
 
 def test_server_picks_up_new_builds_without_restart(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    settings = hash_settings(tmp_path / "index", sources=[corpus])
-    sync(settings, embedder=HashEmbedder())
-    env = {
-        "RAG_EMBEDDER": "hash",
-        "RAG_SCORER": "none",
-        "RAG_LLM_BACKEND": "extractive",
-        "RAG_MIN_ANSWER_SCORE": str(HASH_MIN_ANSWER_SCORE),
-        "RAG_INDEX_DIR": str(settings.index_dir),
-        "RAG_SOURCES": json.dumps([str(corpus)]),
-        "RAG_RATE_LIMIT_PER_MINUTE": "0",
-    }
+    settings = own_index(tmp_path)
+    corpus = settings.sources[0]
+    env = hash_server_env(settings)
     with rag_server(env) as url:
         codes: list[int] = []
         stop = threading.Event()

@@ -4,34 +4,21 @@ expectations that a schema cannot state are in schemathesis.toml."""
 
 from __future__ import annotations
 
-import json
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-from rag.embed import HashEmbedder
-from rag.indexer import sync
-from tests.conftest import HASH_MIN_ANSWER_SCORE, ROOT, SEEDS, hash_settings
+from tests.conftest import (
+    ROOT,
+    hash_server_env,
+    own_index,
+)
 from tests.servers import rag_server
 
 
 def test_schemathesis_checks_all_pass(tmp_path: Path) -> None:
-    corpus = tmp_path / "corpus"
-    shutil.copytree(SEEDS, corpus)
-    settings = hash_settings(tmp_path / "index", sources=[corpus])
-    sync(settings, embedder=HashEmbedder())
-    env = {
-        "RAG_EMBEDDER": "hash",
-        "RAG_SCORER": "none",
-        "RAG_LLM_BACKEND": "extractive",
-        "RAG_MIN_ANSWER_SCORE": str(HASH_MIN_ANSWER_SCORE),
-        "RAG_INDEX_DIR": str(settings.index_dir),
-        "RAG_SOURCES": json.dumps([str(corpus)]),
-        "RAG_DATA_DIR": str(tmp_path / "data"),
-        "RAG_RATE_LIMIT_PER_MINUTE": "0",  # thousands of requests from one address, on purpose
-    }
+    env = hash_server_env(own_index(tmp_path))
     cli = Path(sys.executable).parent / "schemathesis"
     with rag_server(env) as url:
         out = subprocess.run(
