@@ -1,0 +1,51 @@
+"""The scorer's training pairs: contrast negatives differ from their positive in one detail."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_answerability.py"
+spec = importlib.util.spec_from_file_location("train_answerability", SCRIPT)
+assert spec and spec.loader
+train = importlib.util.module_from_spec(spec)
+sys.modules["train_answerability"] = train
+spec.loader.exec_module(train)
+
+TITLE = "Tour de France"
+POSITIVE = (
+    "Who won the race in 1903?",
+    TITLE,
+    "In 1903 Maurice Garin won the first race ahead of Lucien Pothier.",
+    1.0,
+)
+OTHERS = [
+    ("Who came second?", TITLE, "In 1904 Henri Cornet won after Garin was disqualified.", 0.0),
+    ("Who was the first winner?", TITLE, "The first winner was Maurice Garin of Italy.", 1.0),
+]
+
+
+def test_a_shared_year_is_swapped_for_another_year_of_the_document() -> None:
+    out = train.contrast_pairs([POSITIVE, *OTHERS])
+    assert ("Who won the race in 1904?", TITLE, POSITIVE[2], 0.0) in out
+    assert (POSITIVE[0], TITLE, POSITIVE[2].replace("1903", "1904"), 0.0) in out
+
+
+def test_an_opposite_word_and_a_negation_make_negatives() -> None:
+    out = train.contrast_pairs(OTHERS)
+    questions = {q for q, _, s, label in out if s == OTHERS[1][2] and label == 0.0}
+    assert "Who was the last winner?" in questions
+    assert "Who was not the first winner?" in questions
+
+
+def test_only_positives_yield_contrast_pairs_and_all_are_negative() -> None:
+    out = train.contrast_pairs([POSITIVE, *OTHERS])
+    assert out and all(label == 0.0 for *_, label in out)
+    assert not any(q == OTHERS[0][0] for q, *_ in out)
+    assert train.contrast_pairs([OTHERS[0]]) == []
+
+
+def test_the_pairs_are_the_same_for_the_same_seed() -> None:
+    pairs = [POSITIVE, *OTHERS]
+    assert train.contrast_pairs(pairs) == train.contrast_pairs(pairs)
