@@ -8,6 +8,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from rag.config import Settings
 from rag.errors import RagError
@@ -66,6 +67,14 @@ def _parser() -> argparse.ArgumentParser:
         "--article",
         default=None,
         help="SQuAD: only questions about this article id (one held out of a cross-fit scorer)",
+    )
+    p.add_argument(
+        "--pool",
+        type=Path,
+        nargs="+",
+        default=None,
+        help="sweep the rows of earlier --out files together instead of asking (one file per "
+        "cross-fit scorer and its held-out article)",
     )
     return parser
 
@@ -186,26 +195,10 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
-    from evals.harness import run_eval, sweep
-    from evals.suites import load_suite, suite_settings
-    from rag.pipeline import Pipeline
+    from evals.harness import sweep
 
-    # Answer everything (threshold 0), then see what each threshold would have given.
-    open_settings = settings.model_copy(update={"min_answer_score": 0.0})
-    rows = []
-    for name in ("seeds", "squad2"):
-        suite = load_suite(name)
-        pipeline = Pipeline.load(suite_settings(open_settings, suite))
-        items = suite.select(args.split, args.limit)
-        if args.article and name == "squad2":
-            items = [i for i in items if i["doc_id"] == args.article]
-        report = run_eval(
-            functools.partial(pipeline.answer, backend="extractive"), items, progress=_progress
-        )
-        for r in report["rows"]:
-            r["suite"] = name
-        rows += report["rows"]
-    if args.out:
+    rows = _pooled_rows(args.pool) if args.pool else _calibration_rows(settings, args)
+    if args.out and not args.pool:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     print(
@@ -221,6 +214,42 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
                 f"  {s['abstention_accuracy']:.3f}  {s['precision']:.3f}"
             )
     return 0
+
+
+def _calibration_rows(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
+    """Answer every question with no threshold at all (each row keeps its confidence)."""
+    from evals.harness import run_eval
+    from evals.suites import load_suite, suite_settings
+    from rag.pipeline import Pipeline
+
+    open_settings = settings.model_copy(update={"min_answer_score": 0.0})
+    rows: list[dict[str, Any]] = []
+    for name in ("seeds", "squad2"):
+        suite = load_suite(name)
+        pipeline = Pipeline.load(suite_settings(open_settings, suite))
+        items = suite.select(args.split, args.limit)
+        if args.article and name == "squad2":
+            items = [i for i in items if i["doc_id"] == args.article]
+        report = run_eval(
+            functools.partial(pipeline.answer, backend="extractive"), items, progress=_progress
+        )
+        for r in report["rows"]:
+            r["suite"] = name
+        rows += report["rows"]
+    return rows
+
+
+def _pooled_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """Rows written by earlier `rag calibrate --out` runs, swept together."""
+    from rag.errors import InvalidInputError
+
+    rows: list[dict[str, Any]] = []
+    for path in paths:
+        try:
+            rows += json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError(f"cannot read calibration rows from {path}: {exc}") from exc
+    return rows
 
 
 def _progress(done: int, total: int) -> None:

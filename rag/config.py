@@ -72,12 +72,14 @@ class Settings(BaseSettings):
     # 0.719 / 0.724 / 0.732 / 0.737 at 0 / 5 / 10 / 20 (10 kept: 20 is within two questions).
     first_stage_weight: float = Field(default=10.0, ge=0)
     # THE abstention threshold: the best sentence's final score (the scorer's probability) must
-    # reach it. Chosen on the dev article the scorer never trained on ("European Union law", 421
-    # questions; `rag calibrate --article european_union_law`): overall 0.727 / 0.729 / 0.736 /
-    # 0.732 / 0.732 / 0.724 at 0.10 / 0.12 / 0.14 / 0.16 / 0.18 / 0.20 (0.715-0.736 all the way
-    # from 0.10 to 0.28); 0.14, the best 5-step moving average, is near the middle of that plateau
-    # (answerable 0.693, abstained 0.789 there). Nothing was chosen on the test splits.
-    min_answer_score: float = Field(default=0.14, ge=0, le=1)
+    # reach it. Chosen on dev articles no scorer of the recipe trained on: the shipped scorer never
+    # saw "European Union law" (421 questions) and a second one of the same recipe never saw
+    # "Huguenot" (424); `rag calibrate --pool` over both: overall 0.606 / 0.608 / 0.607 / 0.610 /
+    # 0.604 / 0.601 at 0.10 / 0.15 / 0.20 / 0.25 / 0.30 / 0.45, and 0.25 is the best 5-step moving
+    # average of the 0.01 grid. The two articles disagree (alone, EU law peaks at 0.14 with 0.743
+    # overall and Huguenot at 0.52 with 0.499): one article is not enough to set it. The first
+    # choice, 0.14 from EU law alone, was measured on test before the second article was run.
+    min_answer_score: float = Field(default=0.25, ge=0, le=1)
     # Verification: share of a claim's key terms its cited sentence must contain (unchanged
     # since the first release; citation exactness is 100% on every split at this value).
     min_sentence_support: float = 0.5
@@ -91,8 +93,8 @@ class Settings(BaseSettings):
     # When an LLM declines but the best sentence scores at least this, quote that sentence:
     # a higher bar than answering at all, as the model's refusal is evidence too. Set on the dev
     # splits (`rag calibrate`, precision column) as a score at which at least 85% of extractive
-    # answers given were right; with the shipped scorer on the article it never trained on
-    # ("European Union law"): 88% at 0.75 (84.7% at 0.70).
+    # answers given were right; on the two held-out dev articles above (pooled): 86.0% at 0.75
+    # (82.7% at 0.70).
     quote_when_declined_score: float = Field(default=0.75, ge=0, le=1)
     # Answer backend: "auto" = local when llama-cpp-python is installed and the model, measured
     # on this machine when it loads, would answer within llm_auto_max_s; else extractive.

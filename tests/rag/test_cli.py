@@ -102,3 +102,36 @@ def test_eval_suite_bad_input(
     assert main(args) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+def _rows(confidences: list[tuple[str, float, bool]]) -> list[dict[str, object]]:
+    return [
+        {"suite": "squad2", "kind": k, "abstained": False, "confidence": c, "answer_has_gold": g}
+        for k, c, g in confidences
+    ]
+
+
+def test_calibrate_pools_rows_of_two_held_out_articles(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # One article alone would pick a low threshold, the other a high one; pooled, the sweep
+    # counts all four questions.
+    a, b = env / "a.json", env / "b.json"
+    a.write_text(json.dumps(_rows([("factoid", 0.12, True), ("unanswerable", 0.06, False)])))
+    b.write_text(json.dumps(_rows([("factoid", 0.9, True), ("unanswerable", 0.4, False)])))
+    assert main(["calibrate", "--pool", str(a), str(b)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    squad = lines[lines.index("-- squad2 (4 questions)") + 1 :]
+    by_threshold = {line.split()[0]: line.split()[1:] for line in squad[:19]}
+    assert by_threshold["0.10"] == ["0.750", "1.000", "0.500", "0.667"]
+    assert by_threshold["0.45"] == ["0.750", "0.500", "1.000", "1.000"]
+    assert by_threshold["0.95"] == ["0.500", "0.000", "1.000", "0.000"]
+
+
+def test_calibrate_pool_of_an_unreadable_file_exits_2(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = env / "bad.json"
+    bad.write_text("not json")
+    assert main(["calibrate", "--pool", str(bad)]) == 2
+    assert "cannot read calibration rows" in capsys.readouterr().err
