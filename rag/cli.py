@@ -196,13 +196,17 @@ def _eval(settings: Settings, args: argparse.Namespace) -> int:
 
 def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
     from evals.harness import sweep
+    from rag.errors import InvalidInputError
 
+    if args.pool and (args.out or args.article or args.limit):
+        raise InvalidInputError("--pool sweeps rows already written: give it no --out/--article")
     rows = _pooled_rows(args.pool) if args.pool else _calibration_rows(settings, args)
-    if args.out and not args.pool:
+    if args.out:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
+    source = f"{len(args.pool)} pooled files" if args.pool else f"split {args.split}"
     print(
-        f"split {args.split}: threshold / overall / answerable / unanswerable abstained"
+        f"{source}: threshold / overall / answerable / unanswerable abstained"
         " / precision of answers given"
     )
     for suite_name in ("seeds", "squad2", "both"):
@@ -243,12 +247,20 @@ def _pooled_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
     """Rows written by earlier `rag calibrate --out` runs, swept together."""
     from rag.errors import InvalidInputError
 
+    keys = {"suite", "kind", "abstained", "confidence", "answer_has_gold"}
     rows: list[dict[str, Any]] = []
     for path in paths:
         try:
-            rows += json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise InvalidInputError(f"cannot read calibration rows from {path}: {exc}") from exc
+        if not isinstance(data, list) or not all(
+            isinstance(r, dict) and keys <= r.keys() for r in data
+        ):
+            raise InvalidInputError(
+                f"{path} is not a list of `rag calibrate --out` rows ({', '.join(sorted(keys))})"
+            )
+        rows += data
     return rows
 
 

@@ -128,10 +128,20 @@ def test_calibrate_pools_rows_of_two_held_out_articles(
     assert by_threshold["0.95"] == ["0.500", "0.000", "1.000", "0.000"]
 
 
-def test_calibrate_pool_of_an_unreadable_file_exits_2(
-    env: Path, capsys: pytest.CaptureFixture[str]
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("not json", "cannot read calibration rows"),
+        ('{"rows": []}', "is not a list of `rag calibrate --out` rows"),
+        ('[{"kind": "factoid"}]', "is not a list of `rag calibrate --out` rows"),
+    ],
+)
+def test_calibrate_pool_of_a_bad_file_exits_2(
+    env: Path, capsys: pytest.CaptureFixture[str], content: str, message: str
 ) -> None:
     bad = env / "bad.json"
-    bad.write_text("not json")
+    bad.write_text(content)
     assert main(["calibrate", "--pool", str(bad)]) == 2
-    assert "cannot read calibration rows" in capsys.readouterr().err
+    assert message in capsys.readouterr().err
+    assert main(["calibrate", "--pool", str(bad), "--out", str(env / "o.json")]) == 2
+    assert "give it no --out" in capsys.readouterr().err
