@@ -136,16 +136,9 @@ def write_store(
     if not locked:
         with writer_lock(index_dir):
             return write_store(
-                index_dir,
-                docs,
-                chunks,
-                vectors,
-                manifest,
-                lexical,
-                hnsw_min_vectors,
-                True,
-                milvus_uri,
-            )
+                index_dir, docs, chunks, vectors, manifest, lexical,
+                hnsw_min_vectors=hnsw_min_vectors, locked=True, milvus_uri=milvus_uri,
+            )  # fmt: skip
     if vectors.shape[0] != len(chunks):
         raise ValueError(f"{vectors.shape[0]} vectors for {len(chunks)} chunks")
     index_dir.mkdir(parents=True, exist_ok=True)
