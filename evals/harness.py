@@ -102,6 +102,7 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         "conflict_ok": m.conflict_surfaced(item, result) if item.get("conflict") else None,
         "citations": [f"{c['doc_id']}:{c['start']}-{c['end']}" for c in result["citations"]],
         "confidence": result.get("confidence"),
+        "judge_margin": result.get("judge_margin"),
         # Would the quoted answer be right if it were not withheld? (threshold calibration)
         "answer_has_gold": any(m.contains(result["answer"], a) for a in item["answers"]),
         "latency_ms": result["timings_ms"].get("total", 0.0),

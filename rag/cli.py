@@ -58,9 +58,17 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     p = sub.add_parser(
-        "calibrate", help="sweep the answer threshold on the dev splits (extractive backend)"
+        "calibrate",
+        help="sweep the answer threshold on the dev splits (extractive), or the local model "
+        "check's weight and threshold (--backend local)",
     )
     p.add_argument("--split", choices=("dev", "test"), default="dev")
+    p.add_argument(
+        "--backend",
+        choices=("extractive", "local"),
+        default="extractive",
+        help="local: also run the local model's yes/no check and sweep its weight",
+    )
     p.add_argument("--limit", type=int, default=None, help="questions per suite (even sample)")
     p.add_argument("--out", type=Path, default=None, help="write the per-question rows here")
     p.add_argument(
@@ -205,19 +213,41 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
         args.out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
     grid = [round(0.05 * i, 2) for i in range(1, 20)]
     source = f"{len(args.pool)} pooled files" if args.pool else f"split {args.split}"
+    judged = any(r.get("judge_margin") is not None for r in rows)
     print(
         f"{source}: threshold / overall / answerable / unanswerable abstained"
         " / precision of answers given"
+        + (f"; fused with the local model's check at weights {JUDGE_WEIGHTS}" if judged else "")
     )
     for suite_name in ("seeds", "squad2", "both"):
         chosen = [r for r in rows if suite_name == "both" or r["suite"] == suite_name]
         print(f"-- {suite_name} ({len(chosen)} questions)")
-        for s in sweep(chosen, grid):
-            print(
-                f"{s['threshold']:.2f}  {s['overall']:.3f}  {s['answerable_accuracy']:.3f}"
-                f"  {s['abstention_accuracy']:.3f}  {s['precision']:.3f}"
-            )
+        for weight in JUDGE_WEIGHTS if judged else (None,):
+            if weight is not None:
+                print(f"- weight {weight}")
+            for s in sweep(_fused(chosen, weight), grid):
+                print(
+                    f"{s['threshold']:.2f}  {s['overall']:.3f}  {s['answerable_accuracy']:.3f}"
+                    f"  {s['abstention_accuracy']:.3f}  {s['precision']:.3f}"
+                )
     return 0
+
+
+JUDGE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
+
+
+def _fused(rows: list[dict[str, Any]], weight: float | None) -> list[dict[str, Any]]:
+    """Rows whose confidence is the scorer's moved by the local model's check (`rag.judge`)."""
+    from rag.judge import fuse
+
+    if weight is None:
+        return rows
+    return [
+        {**r, "confidence": fuse(r["confidence"], r["judge_margin"], weight)}
+        if r.get("judge_margin") is not None and r["confidence"] is not None
+        else r
+        for r in rows
+    ]
 
 
 def _calibration_rows(settings: Settings, args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -226,7 +256,15 @@ def _calibration_rows(settings: Settings, args: argparse.Namespace) -> list[dict
     from evals.suites import load_suite, suite_settings
     from rag.pipeline import Pipeline
 
-    open_settings = settings.model_copy(update={"min_answer_score": 0.0})
+    # Nothing abstains on a threshold; the local check runs at weight 1 and records its margin.
+    open_settings = settings.model_copy(
+        update={
+            "min_answer_score": 0.0,
+            "min_judged_score": 0.0,
+            "judge_weight": 1.0,
+            "llm_backend": args.backend,
+        }
+    )
     rows: list[dict[str, Any]] = []
     for name in ("seeds", "squad2"):
         suite = load_suite(name)
@@ -235,7 +273,7 @@ def _calibration_rows(settings: Settings, args: argparse.Namespace) -> list[dict
         if args.article and name == "squad2":
             items = [i for i in items if i["doc_id"] == args.article]
         report = run_eval(
-            functools.partial(pipeline.answer, backend="extractive"), items, progress=_progress
+            functools.partial(pipeline.answer, backend=args.backend), items, progress=_progress
         )
         for r in report["rows"]:
             r["suite"] = name

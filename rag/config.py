@@ -80,6 +80,22 @@ class Settings(BaseSettings):
     # overall and Huguenot at 0.52 with 0.499): one article is not enough to set it. The first
     # choice, 0.14 from EU law alone, was measured on test before the second article was run.
     min_answer_score: float = Field(default=0.25, ge=0, le=1)
+    # The LLM path's check (`rag.judge`): the local model's log-odds that the best sentence
+    # answers, times this weight, is added to the scorer's log-odds; 0 turns the check off. Set
+    # with the threshold below by `rag calibrate --backend local` on the same two held-out dev
+    # articles (EU law, Huguenot; 845 questions, 2026-11-26). The check separates far better than
+    # the scorer there (AUC 0.968 / 0.773 against 0.874 / 0.457), and pooled overall rises with
+    # its weight: best 0.614 / 0.634 / 0.661 / 0.695 / 0.706 / 0.717 / 0.722 at weights 0 / 0.5
+    # / 1 / 2 / 3 / 5 / 10 (the grid's end; 20 gives the same 0.72), so the scorer mostly breaks
+    # ties.
+    judge_weight: float = Field(default=10.0, ge=0, le=100)
+    # The LLM path's abstention threshold on that fused probability (RAG_MIN_ANSWER_SCORE stays
+    # the extractive path's). Overall is flat in it (0.71-0.72 from 0.02 to 0.9 at weight 10),
+    # so the rule was the issue's own floors: the best 5-step moving average of overall among
+    # thresholds where answerable >= 0.70 and abstention >= 0.55 on the pooled dev articles:
+    # 0.06 (overall 0.716, answerable 0.703, abstained 0.731; without the floors 0.65 would give
+    # 0.722 / 0.643 / 0.811).
+    min_judged_score: float = Field(default=0.06, ge=0, le=1)
     # Verification: share of a claim's key terms its cited sentence must contain (unchanged
     # since the first release; citation exactness is 100% on every split at this value).
     min_sentence_support: float = 0.5

@@ -19,6 +19,7 @@ from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.worker import Budget
 from rag.injection import addresses_assistant
+from rag.judge import JUDGE_SENTENCES, Judge, fuse
 from rag.policy import choose, draft_decision, lead_copied, value_lead
 from rag.prompt import fit
 from rag.question import Question, analyse
@@ -237,6 +238,14 @@ class Pipeline:
         problem = self._finish(draft, q, passages, self.extractive.answer(q.text, passages))
         draft.decision = draft_decision(draft, problem, self.settings.min_answer_score)
         timings["draft"] = round((time.perf_counter() - t0) * 1000, 2)
+        judge = self._judge(name)
+        drafted = judge is not None and not (draft.abstained and draft.citations)
+        if drafted and judge is not None:
+            # The local model checks the scorer's best sentences before anything is final; the
+            # draft is out first (a provisional answer, or a provisional abstention).
+            yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
+            draft = self._judged(judge, draft, base, q, passages, ranked, budget)
+            timings["judge"] = round((time.perf_counter() - t0) * 1000, 2)
         if name == "extractive" or draft.abstained:
             # No LLM can do better than "the scorer found no answering sentence" (one threshold
             # decides abstention) or than a cited "the detail was withheld".
@@ -250,7 +259,8 @@ class Pipeline:
             self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return
-        yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
+        if not drafted:
+            yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
         attempt, pieces, first_token = Attempt(), list[str](), None
         shown = fit(passages, ranked, q.text, self.settings.llm_prompt_tokens)
         # The value must come from the draft's quote (see _choose): offer only its values.
@@ -277,6 +287,57 @@ class Pipeline:
         final = choose(draft, llm, problem, attempt, self.settings.quote_when_declined_score)
         self._add_conflicts(final, q, passages, ranked, probes)
         yield ("answer", _timed(final, timings, t0))
+
+    def _judge(self, name: str) -> Judge | None:
+        """The backend when it can check answerability (the local model) and checking is on."""
+        if name == "extractive" or self.settings.judge_weight <= 0:
+            return None
+        backend = self.backends.get(name)
+        return backend if isinstance(backend, Judge) else None
+
+    def _judged(
+        self,
+        judge: Judge,
+        draft: Answer,
+        base: Answer,
+        q: Question,
+        passages: list[Passage],
+        ranked: list[Scored],
+        budget: Budget,
+    ) -> Answer:
+        """The draft as the scorer and the local model's yes/no check decide together: one
+        threshold on the fused probability (`rag.judge`). A sentence the scorer alone would
+        have refused is quoted when the check is confident enough."""
+        pairs = [(self.documents[r.doc_id].title, r.text) for r in ranked[:JUDGE_SENTENCES]]
+        try:
+            margin = judge.judge(q.text, pairs, budget)
+        except GeneratorError as exc:
+            draft.warnings.append(
+                f"the local model could not check the answer ({exc}): the scorer decided alone"
+            )
+            return draft
+        fused = fuse(draft.confidence or 0.0, margin, self.settings.judge_weight)
+        floor = self.settings.min_judged_score
+        seen = f"scorer {draft.confidence}, local model log-odds {margin:+.2f}"
+        if fused < floor:
+            return replace(
+                draft,
+                answer=ABSTAIN,
+                abstained=True,
+                citations=[],
+                judge_margin=round(margin, 3),
+                judged=round(fused, 4),
+                decision=f"no sentence answers (fused {fused:.3f} < {floor}; {seen})",
+            )
+        if draft.abstained:
+            found = replace(base, warnings=list(draft.warnings), confidence=draft.confidence)
+            quote = self.extractive.answer(q.text, passages, threshold=0.0)
+            if self._finish(found, q, passages, quote):
+                return replace(draft, judge_margin=round(margin, 3), judged=round(fused, 4))
+            draft = found
+        draft.judge_margin, draft.judged = round(margin, 3), round(fused, 4)
+        draft.decision = f"the best sentence answers (fused {fused:.3f} >= {floor}; {seen})"
+        return draft
 
     def _finish(
         self,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from rag.question import analyse
 from rag.rank import Scored
-from rag.types import Passage
+from rag.types import Chunk, Passage
 
-PROMPT_VERSION = "answer-v5"
+PROMPT_VERSION = "answer-v6"
 STOP = ("\n\n",)  # a short answer ends at its first blank line
 CHARS_PER_TOKEN = 4  # English prose with the Qwen tokenizer: ~4.2 characters a token
 _TITLE_CHARS = 48
@@ -46,6 +46,20 @@ def messages(
     user = t["user"].format(
         passages=format_passages(passages), question=question, reminder=reminder
     )
+    return [{"role": "system", "content": t["system"]}, {"role": "user", "content": user}]
+
+
+def judge_messages(
+    question: str, sentences: Sequence[tuple[str, str]], version: str = PROMPT_VERSION
+) -> list[dict[str, str]]:
+    """The yes/no check of `rag.judge`: the same system rules as an answer (llama.cpp's cached
+    prefix serves both), then the best (title, sentence) pairs and the question."""
+    t = _template(version)
+    shown = [
+        Passage(n, Chunk(f"judge:{n}", "judge", text, 0, len(text)), title, 0.0)
+        for n, (title, text) in enumerate(sentences, start=1)
+    ]
+    user = t["judge"].format(passages=format_passages(shown), question=question)
     return [{"role": "system", "content": t["system"]}, {"role": "user", "content": user}]
 
 

@@ -79,6 +79,10 @@ class Answer:
     # The best sentence's final ranker score (the answerability scorer's probability): the
     # number compared with RAG_MIN_ANSWER_SCORE. None when nothing was ranked.
     confidence: float | None = None
+    # The local model's check (LLM backends): its log-odds that the best sentences answer, and
+    # the scorer's probability moved by it, compared with RAG_MIN_JUDGED_SCORE. None: not run.
+    judge_margin: float | None = None
+    judged: float | None = None
     # Why this answer stands: the verified extractive draft, or an LLM's answer that replaced it.
     decision: str = ""
 

@@ -23,20 +23,22 @@ class ExtractiveGenerator:
         self.min_support = min_support
         self.second_ratio = second_ratio
 
-    def answer(self, question: str, passages: Sequence[Passage]) -> str:
-        """Best sentence [n], plus the runner-up [m] when it is nearly as good."""
+    def answer(
+        self, question: str, passages: Sequence[Passage], threshold: float | None = None
+    ) -> str:
+        """Best sentence [n], plus the runner-up [m] when it is nearly as good; ABSTAIN below
+        `threshold` (default: the answer threshold)."""
         q = analyse(question)
         ranked = self.ranker.rank(q, passages)
         best_score = confidence(ranked)
-        if best_score is None or best_score < self.min_support:
+        floor = self.min_support if threshold is None else threshold
+        if best_score is None or best_score < floor:
             return ABSTAIN
         best = ranked[0]
         picked = [best]
         # A runner-up nearly as good often completes the answer (the fact spans two sentences)
         # or confirms it from a second source: quote it too, in document order.
-        if len(ranked) > 1 and ranked[1].score >= max(
-            self.second_ratio * best.score, self.min_support
-        ):
+        if len(ranked) > 1 and ranked[1].score >= max(self.second_ratio * best.score, floor):
             picked.append(ranked[1])
             picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
         quoted = " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)

@@ -13,10 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from rag.config import Settings
 from rag.errors import GeneratorError
 from rag.generators.worker import Budget, SerialWorker
-from rag.prompt import STOP, messages
+from rag.prompt import STOP, judge_messages, messages
 from rag.question import analyse
 from rag.types import Chunk, Passage
 
@@ -123,6 +125,9 @@ _WARM_TOKENS = 32
 # Value-first answers are short: local answers on the seeds test split had a median of 12
 # tokens (p90 49, 2026-11-25); twice the median stands for a typical one.
 TYPICAL_ANSWER_TOKENS = 24
+# The answerability check (`rag.judge`) reads one sentence and the question after the cached
+# instructions: 78 tokens median, 107 p90 on the dev article European Union law (2026-11-26).
+TYPICAL_CHECK_TOKENS = 80
 
 
 @dataclass(frozen=True)
@@ -245,6 +250,50 @@ def _tokens(
         chunks.close()
 
 
+def _chat_tokens(llm: Any, chat: list[dict[str, str]]) -> list[int]:
+    """The tokens `create_chat_completion` would read for `chat` (the model's own template), so
+    a judgement and an answer share llama.cpp's cached system prefix."""
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    template = llm.metadata.get("tokenizer.chat_template")
+    if template:
+        special = lambda i: llm._model.token_get_text(i) if i != -1 else ""  # noqa: E731
+        text = Jinja2ChatFormatter(
+            template, eos_token=special(llm.token_eos()), bos_token=special(llm.token_bos())
+        )(messages=chat).prompt  # type: ignore[arg-type]
+    else:  # ChatML, what llama.cpp falls back to for Qwen-like models
+        text = "".join(f"<|im_start|>{m['role']}\n{m['content']}<|im_end|>\n" for m in chat)
+        text += "<|im_start|>assistant\n"
+    return list(llm.tokenize(text.encode("utf-8"), special=True))
+
+
+def _answer_ids(llm: Any, words: Sequence[str]) -> list[int]:
+    """The first token of each spelling of a one-word reply ("yes", " Yes", ...)."""
+    return sorted({llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0] for w in words})
+
+
+def _verdict(llm: Any, question: str, sentences: Sequence[tuple[str, str]]) -> Iterator[str]:
+    """One piece: the log-odds of "yes" against "no" as the reply's first token. Reads only the
+    part of the prompt after the prefix already in llama.cpp's KV cache."""
+    import llama_cpp
+
+    tokens = _chat_tokens(llm, judge_messages(question, sentences))
+    cached, shared = llm.n_tokens, 0
+    while shared < min(cached, len(tokens) - 1) and llm.input_ids[shared] == tokens[shared]:
+        shared += 1
+    llm.n_tokens = shared
+    llm.eval(tokens[shared:])
+    row = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
+    logits = np.ctypeslib.as_array(row, shape=(llm.n_vocab(),)).astype(np.float64)
+    yes = np.logaddexp.reduce(logits[_answer_ids(llm, _YES)])
+    no = np.logaddexp.reduce(logits[_answer_ids(llm, _NO)])
+    yield repr(float(yes - no))
+
+
+_YES = ("yes", "Yes", " yes", " Yes", "YES")
+_NO = ("no", "No", " no", " No", "NO")
+
+
 def _passage(text: str) -> Passage:
     return Passage(1, Chunk("warm:0", "warm", text, 0, len(text)), "Warm-up", 1.0)
 
@@ -290,10 +339,10 @@ class LocalGenerator:
 
     @property
     def expected_seconds(self) -> float:
-        """A typical answer here: a full prompt budget read, TYPICAL_ANSWER_TOKENS written."""
-        return (
-            self.prompt_tokens / self.speed.prompt_tps + TYPICAL_ANSWER_TOKENS / self.speed.gen_tps
-        )
+        """A typical answer here: the answerability check and a full prompt budget read,
+        TYPICAL_ANSWER_TOKENS written."""
+        read = TYPICAL_CHECK_TOKENS + self.prompt_tokens
+        return read / self.speed.prompt_tps + TYPICAL_ANSWER_TOKENS / self.speed.gen_tps
 
     def full(self) -> bool:
         """No room left in the wait list (a new request would be refused)."""
@@ -316,3 +365,13 @@ class LocalGenerator:
         return self.engine.worker.stream(
             lambda b: _tokens(llm, question, passages, max_tokens, b, grammar), budget
         )
+
+    def judge(self, question: str, sentences: Sequence[tuple[str, str]], budget: Budget) -> float:
+        """Log-odds that the (title, sentence) pairs answer the question (`rag.judge`), read on
+        the worker thread like an answer (it waits its turn and keeps the same deadline)."""
+        llm = self.engine.llm
+        verdict = lambda b: _verdict(llm, question, sentences)  # noqa: E731
+        pieces = list(self.engine.worker.stream(verdict, budget))
+        if not pieces:
+            raise GeneratorError("the local model was stopped before it judged")
+        return float(pieces[-1])

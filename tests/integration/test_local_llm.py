@@ -6,7 +6,11 @@ import time
 import pytest
 
 from rag.config import Settings
+from rag.generators.local import LocalGenerator, _chat_tokens, _passage
+from rag.generators.worker import Budget
+from rag.judge import Judge
 from rag.pipeline import Pipeline
+from rag.prompt import judge_messages, messages
 from tests.rag.test_pipeline import assert_contract
 
 pytest.importorskip("llama_cpp", reason="the `local` extra is installed by `make install`")
@@ -84,3 +88,61 @@ def test_the_injection_document_does_not_change_the_local_answer(
     assert "zz_injection" in {p["doc_id"] for p in answer.retrieved}
     assert answer.backend == "local" and answer.answer.startswith("$500 million [1]")
     assert "cancelled" not in answer.answer
+
+
+# Sentences from other domains, each with a question it answers and one it does not (a swapped
+# name, as SQuAD 2.0's unanswerable questions are written).
+JUDGE_CASES = [
+    (
+        (
+            "Roman Empire",
+            "The Western Roman Empire fell in 476 AD, when Odoacer deposed the "
+            "emperor Romulus Augustulus.",
+        ),
+        "When did the Western Roman Empire fall?",
+        "How many children did Odoacer have?",
+    ),
+    (
+        (
+            "Tour de France",
+            "Eddy Merckx won the Tour de France five times, in 1969, 1970, 1971, 1972 and 1974.",
+        ),
+        "How many times did Eddy Merckx win the Tour de France?",
+        "How many times did Eddy Merckx win the Giro d'Italia?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("sentence", "answered", "unanswered"), JUDGE_CASES)
+def test_the_model_checks_whether_a_sentence_answers(
+    local: Pipeline, sentence: tuple[str, str], answered: str, unanswered: str
+) -> None:
+    model = local.backends.get("local")
+    assert isinstance(model, Judge)
+    yes = model.judge(answered, [sentence], Budget.within(120))
+    no = model.judge(unanswered, [sentence], Budget.within(120))
+    assert yes > 0 > no, (yes, no)
+
+
+def test_the_check_and_the_answers_share_the_cached_instructions(local: Pipeline) -> None:
+    model = local.backends.get("local")
+    assert isinstance(model, LocalGenerator)
+    llm, question = model.engine.llm, "When did the Western Roman Empire fall?"
+    passages = [_passage(JUDGE_CASES[0][0][1])]
+    "".join(model.stream(question, passages, Budget.within(120)))
+    # Our rendering of the chat is the one llama.cpp read for the answer ...
+    answer = _chat_tokens(llm, messages(question, passages))
+    assert list(llm.input_ids[: len(answer)]) == answer
+    # ... and a check starts with the same instructions, so neither re-reads them.
+    check = _chat_tokens(llm, judge_messages(question, [JUDGE_CASES[0][0]]))
+    shared = next(i for i, (a, b) in enumerate(zip(answer, check, strict=False)) if a != b)
+    system = len(llm.tokenize(judge_messages(question, [])[0]["content"].encode()))
+    assert shared >= system
+
+
+def test_a_local_answer_is_checked_by_the_model(local: Pipeline) -> None:
+    answer = local.answer("Which copper and gold mine is mentioned as a CPEC project?")
+    assert not answer.abstained and answer.judge_margin is not None and answer.judged is not None
+    assert "fused" in answer.decision and "judge" in answer.timings_ms
+    unanswerable = local.answer("How many jobs will the USSM deal create in Pakistan?")
+    assert unanswerable.abstained and not unanswerable.citations

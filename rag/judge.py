@@ -1,0 +1,37 @@
+"""A second opinion on answerability: the local LLM reads the best sentences and says yes or no.
+
+The cross-encoder (`rag.answerability`) is small and was fine-tuned on a few articles; on text
+it never saw it often rates a sentence that shares the question's words but not its fact as an
+answer. The local LLM reads the scorer's best sentences with the question and is asked whether
+they give the answer; its log-odds of "yes" against "no" (the judge's margin) is added to the
+scorer's log-odds, and one threshold on the fused probability (`Settings.min_judged_score`)
+decides abstention on the LLM path. The extractive path keeps the scorer alone (it must answer
+in milliseconds). `rag calibrate --backend local` sets the weight and the threshold.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from rag.generators.worker import Budget
+
+JUDGE_SENTENCES = 1  # the sentence the answer quotes first (one short prompt, ~80 tokens)
+
+
+@runtime_checkable
+class Judge(Protocol):
+    """A backend that can say whether sentences answer a question."""
+
+    def judge(self, question: str, sentences: Sequence[tuple[str, str]], budget: Budget) -> float:
+        """Log-odds that the (title, sentence) pairs give the answer; raises GeneratorError
+        (BusyError, DeadlineError) when it cannot say."""
+        ...
+
+
+def fuse(prob: float, margin: float, weight: float) -> float:
+    """The scorer's probability moved by the judge's margin: sigmoid(logit(prob) + w * margin)."""
+    p = min(max(prob, 1e-6), 1 - 1e-6)
+    z = math.log(p / (1 - p)) + weight * margin
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
