@@ -4,10 +4,11 @@ Usage: python bench/latency.py [--suite seeds|squad2] [--backend extractive] [--
        [--repeat 3]
 Prints a table and, on the last line, one JSON object. `rank_ms` is the sentence ranker (first
 stage + the answerability scorer), the part the learned scorer adds to an answer. With an LLM:
-`draft_ms` is the first content (the verified extractive draft), `first_token_ms` the LLM's
-first token, `llm_answer_ms` whole answers where the LLM ran (it does not when the draft
-abstains), `prompt_tokens` the user turn it read (the instructions are cached), and the model's
-prompt and generation speed measured at load. CPU flags are printed: timings depend on them.
+`draft_ms` is the first content (the verified extractive draft), `check_ms` what the local model's
+answerability check adds after it (`rag.judge`), `first_token_ms` the LLM's first token,
+`llm_answer_ms` whole answers where the LLM wrote (value questions that pass the check),
+`prompt_tokens` the user turn it read (the instructions are cached), and the model's prompt and
+generation speed measured at load. CPU flags are printed: timings depend on them.
 """
 
 from __future__ import annotations
@@ -50,7 +51,7 @@ def main() -> None:
         pipeline.ranker.warm()  # sentence vectors, as a server does in the background at start
         pipeline.answer(questions[0])
         totals, retrieves, ranks, firsts, backends = [], [], [], [], set()
-        drafts, llm_totals, prompt_tokens = [], [], []
+        drafts, llm_totals, prompt_tokens, checks = [], [], [], []
         local = pipeline.backends.get("local") if args.backend == "local" else None
         for _ in range(args.repeat):
             for q in questions:
@@ -60,6 +61,8 @@ def main() -> None:
                 ranks.append(a.timings_ms.get("rank", 0.0))
                 if "draft" in a.timings_ms:
                     drafts.append(a.timings_ms["draft"])
+                if "judge" in a.timings_ms:  # when the check ended, from the start
+                    checks.append(a.timings_ms["judge"] - a.timings_ms["draft"])
                 if "first_token" in a.timings_ms:
                     firsts.append(a.timings_ms["first_token"])
                     llm_totals.append(a.timings_ms["total"])
@@ -79,6 +82,9 @@ def main() -> None:
         "rank_ms_p50": round(statistics.median(ranks), 1),
         "draft_ms_p50": _pct(drafts, 0.5),
         "draft_ms_p90": _pct(drafts, 0.9),
+        "checked": len(checks),
+        "check_ms_p50": _pct(checks, 0.5),
+        "check_ms_p90": _pct(checks, 0.9),
         "first_token_ms_p50": _pct(firsts, 0.5),
         "first_token_ms_p90": _pct(firsts, 0.9),
         "llm_answers": len(llm_totals),
