@@ -241,7 +241,7 @@ class Pipeline:
         judge = self._judge(name)
         drafted = judge is not None and not (draft.abstained and draft.citations)
         if drafted and judge is not None:
-            # The local model checks the scorer's best sentences before anything is final; the
+            # The local model checks the scorer's best sentence before anything is final; the
             # draft is out first (a provisional answer, or a provisional abstention).
             yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
             draft = self._judged(judge, draft, base, q, passages, ranked, budget)
