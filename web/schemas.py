@@ -32,6 +32,8 @@ class AnswerOut(BaseModel):
     retrieved: list[dict[str, Any]]
     rewritten_question: str | None = None
     confidence: float | None = None
+    judge_margin: float | None = None  # the local model's check (log-odds); null: not run
+    judged: float | None = None  # the scorer's probability moved by it
     decision: str = ""
 
 

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from dataclasses import fields
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from rag.config import Settings
 from rag.pipeline import Pipeline
+from rag.types import Answer
 from tests.conftest import local_client
 from web.app import create_app
 
@@ -32,6 +34,8 @@ def test_ask_returns_the_contract(client: TestClient) -> None:
     assert body["question"] == "What was the value of the USSM MoU?"
     assert body["backend"] == "extractive" and body["conflicts"] == []
     assert len(body["retrieved"]) == 3
+    # The same contract as the CLI and the eval harness: every field of `Answer`, no more.
+    assert set(body) == {f.name for f in fields(Answer)}
     for c in body["citations"]:
         doc = client.get(f"/api/documents/{c['doc_id']}").json()
         assert doc["text"][c["start"] : c["end"]] == c["quote"]
