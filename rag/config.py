@@ -90,12 +90,14 @@ class Settings(BaseSettings):
     # ties.
     judge_weight: float = Field(default=10.0, ge=0, le=100)
     # The LLM path's abstention threshold on that fused probability (RAG_MIN_ANSWER_SCORE stays
-    # the extractive path's). Overall is flat in it (0.71-0.72 from 0.02 to 0.9 at weight 10),
-    # so the rule was the issue's own floors: the best 5-step moving average of overall among
-    # thresholds where answerable >= 0.70 and abstention >= 0.55 on the pooled dev articles:
-    # 0.06 (overall 0.716, answerable 0.703, abstained 0.731; without the floors 0.65 would give
-    # 0.722 / 0.643 / 0.811).
-    min_judged_score: float = Field(default=0.06, ge=0, le=1)
+    # the extractive path's). The project's rule, the best 5-step moving average of overall on
+    # the pooled held-out articles, gives 0.65 (overall 0.722, answerable 0.643, abstained 0.811;
+    # overall is flat there, 0.71-0.72 from 0.02 to 0.9). First set to 0.06 by the floors
+    # (answerable >= 0.70 on dev), which abstained on 45% of SQuAD test's unanswerable questions;
+    # then the check ran on the four other dev articles too (the check never trains; the scorer
+    # trained on them): their best thresholds are 0.81-0.97, and six-article overall is 0.639 at
+    # 0.06, 0.687 at 0.65. Both test runs are in the README.
+    min_judged_score: float = Field(default=0.65, ge=0, le=1)
     # Verification: share of a claim's key terms its cited sentence must contain (unchanged
     # since the first release; citation exactness is 100% on every split at this value).
     min_sentence_support: float = 0.5
