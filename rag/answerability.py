@@ -1,7 +1,8 @@
 """How well does a sentence answer a question? A Protocol, a learned cross-encoder, a factory.
 
 The cross-encoder is the packaged MiniLM-L6 fine-tuned on (question, sentence) pairs of the dev
-splits (`scripts/train_answerability.py`) and shipped as int8 ONNX in `rag/models/`. It reads the
+splits (`scripts/train_answerability.py`) and shipped in `rag/models/` as its difference from the
+packaged base weights (`rag.weight_delta`), rebuilt into int8 ONNX on first use. It reads the
 question and the sentence together, so it sees what a bag of words cannot: a swapped entity, a
 negation, a sentence about the right topic that does not give the asked fact. Its output is a
 probability; one threshold on it (`Settings.answer_threshold`) decides abstention.
@@ -19,9 +20,10 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
+from rag.weight_delta import DELTA_NAME, unpack
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "answerability"
-FILES = ("model-int8.onnx", "tokenizer.json", "meta.json")
+FILES = ("tokenizer.json", "meta.json")
 MAX_TOKENS = 128  # question + title + sentence; longer pairs lose the sentence's tail
 
 
@@ -75,9 +77,21 @@ class CrossEncoderScorer:
         return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
 
 
+def ensure_model(model_dir: Path) -> Path:
+    """The int8 model in `model_dir`, rebuilt from its shipped delta when it is not there yet."""
+    onnx_path = model_dir / "model-int8.onnx"
+    delta = model_dir / DELTA_NAME
+    if not onnx_path.is_file() and delta.is_file():
+        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
+        unpack(delta, onnx_path, str(meta["weights_sha256"]))
+    return onnx_path
+
+
 @lru_cache(maxsize=2)
 def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
     missing = [f for f in FILES if not (model_dir / f).is_file()]
+    if not missing and not ensure_model(model_dir).is_file():
+        missing = [f"model-int8.onnx (or {DELTA_NAME})"]
     if missing:
         raise ModelNotFoundError(
             f"the answerability model in {model_dir} lacks {', '.join(missing)}: reinstall, or "

@@ -5,13 +5,16 @@ on written documents from outside the seeds (history, science, sport)."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
-from rag.answerability import MODEL_DIR, make_scorer
+from rag.answerability import MODEL_DIR, _cross_encoder, make_scorer
 from rag.config import Settings
+from rag.errors import ModelNotFoundError
 from rag.pipeline import Pipeline, build_index
+from rag.weight_delta import DELTA_NAME, unpack, weights_sha256
 
 pytestmark = [pytest.mark.slow]
 
@@ -48,13 +51,43 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 
 def test_packaged_model_is_small_and_says_how_it_was_trained() -> None:
-    size = (MODEL_DIR / "model-int8.onnx").stat().st_size
-    assert size <= 25 * 1024 * 1024
+    # The repository carries the difference from the base weights, not the 23 MB model.
+    size = (MODEL_DIR / DELTA_NAME).stat().st_size
+    assert size <= 5 * 1024 * 1024
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert meta["delta_bytes"] == size
     assert {"seed", "steps", "train_seconds", "pairs", "int8_vs_fp32_mean_abs"} <= set(meta)
     assert meta["int8_vs_fp32_mean_abs"] < 0.05
     # The threshold is calibrated on one dev article: the shipped model must never have read it.
     assert meta["held_out"] == ["european_union_law"]
+
+
+def test_a_fresh_checkout_rebuilds_the_exact_model_from_its_delta(tmp_path: Path) -> None:
+    """Only the delta, the tokenizer and meta.json are tracked: the first load rebuilds the
+    model, tensor for tensor the one that was trained, and it scores like the shipped one."""
+    import onnx
+
+    for name in (DELTA_NAME, "tokenizer.json", "meta.json"):
+        shutil.copy(MODEL_DIR / name, tmp_path / name)
+    rebuilt = _cross_encoder(tmp_path)
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    assert weights_sha256(onnx.load(str(tmp_path / "model-int8.onnx"))) == meta["weights_sha256"]
+    pairs = [("The Fall of Rome", "The Western Roman Empire fell in 476 AD.")]
+    shipped = make_scorer(Settings(llm_backend="extractive"))
+    assert shipped is not None
+    question = "When did the Western Roman Empire fall?"
+    assert rebuilt.score(question, pairs).tolist() == shipped.score(question, pairs).tolist()
+
+
+def test_a_damaged_or_mismatched_delta_is_a_clear_error(tmp_path: Path) -> None:
+    meta = json.loads((MODEL_DIR / "meta.json").read_text())
+    broken = tmp_path / DELTA_NAME
+    broken.write_bytes((MODEL_DIR / DELTA_NAME).read_bytes()[:1000])
+    with pytest.raises(ModelNotFoundError, match="cannot rebuild"):
+        unpack(broken, tmp_path / "model.onnx", meta["weights_sha256"])
+    with pytest.raises(ModelNotFoundError, match="does not match"):
+        unpack(MODEL_DIR / DELTA_NAME, tmp_path / "model.onnx", "0" * 64)
+    assert not (tmp_path / "model.onnx").exists()
 
 
 def test_scorer_prefers_the_sentence_that_gives_the_asked_fact() -> None:
