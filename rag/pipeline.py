@@ -239,7 +239,10 @@ class Pipeline:
         draft.decision = draft_decision(draft, problem, self.settings.min_answer_score)
         timings["draft"] = round((time.perf_counter() - t0) * 1000, 2)
         judge = self._judge(name)
-        drafted = judge is not None and not (draft.abstained and draft.citations)
+        # Checked: an answer, or a refusal by the threshold. A refusal for another reason (the
+        # quote lacks the asked kind of value, a source says it was withheld) stands whatever
+        # the model says, so it is not worth the model's second.
+        drafted = judge is not None and (not draft.abstained or problem == "declined")
         if drafted and judge is not None:
             # The local model checks the scorer's best sentence before anything is final; the
             # draft is out first (a provisional answer, or a provisional abstention).

@@ -99,3 +99,14 @@ def test_no_check_when_it_is_off_or_on_the_extractive_path(
     p.backends._built["local"] = fake
     final = p.answer(QUESTION, backend="extractive" if "llm_backend" in changes else None)
     assert not final.abstained and final.judged is None and not fake.asked
+
+
+def test_no_check_when_the_quote_lacks_the_asked_kind_of_value(hash_index: Settings) -> None:
+    """A refusal that is not the threshold's (the best quote gives no date) stands whatever the
+    model would say, so the model is not asked."""
+    fake = FakeLocal(9.0)
+    question = "On what date was the copper and gold mine mentioned as a CPEC project opened?"
+    events = list(with_local(hash_index, fake, min_answer_score=0.0).stream(question))
+    final = events[-1][1]
+    assert final.abstained and "does not give a date" in final.decision
+    assert not fake.asked and final.judged is None
