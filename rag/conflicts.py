@@ -3,17 +3,18 @@
 Only sentences the ranker rates as answering the question are compared (each at least the
 answer threshold and near the best), only values of the kind asked for, and two values conflict
 only when a part both give differs: "June 28, 1919" vs "June 28, 1920" do, "September 8" vs
-"September 8, 2025" do not; "$5 million" vs "€5 million" do.
+"September 8, 2025" do not; "$5 million" vs "€5 million" do. `say_sources_disagree` then writes
+each conflict into the answer with exact citations.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rag.question import Question
 from rag.rank import Scored
-from rag.types import Passage
+from rag.types import Answer, Citation, Document, Passage
 from rag.values import Value
 
 
@@ -59,3 +60,42 @@ def find_conflicts(
             ],
         }
     ]
+
+
+def short_title(title: str, words: int = 8) -> str:
+    parts = title.split()
+    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
+
+
+def say_sources_disagree(
+    result: Answer,
+    conflict: dict[str, Any],
+    chunk_ids: dict[int, str],
+    documents: Mapping[str, Document],
+) -> None:
+    """Append 'The sources disagree: A gives x [i]; B gives y [j].' with exact citations."""
+    by_span = {(c.doc_id, c.start, c.end): c.n for c in result.citations}
+    parts = []
+    for v in conflict["values"]:
+        key = (v["doc_id"], v["start"], v["end"])
+        passage = v.pop("passage")
+        if key not in by_span:
+            n = len(result.citations) + 1
+            result.citations.append(
+                Citation(
+                    n=n,
+                    doc_id=v["doc_id"],
+                    title=v["title"],
+                    chunk_id=chunk_ids[passage],
+                    quote=v["quote"],
+                    start=v["start"],
+                    end=v["end"],
+                    verified=True,
+                    support=1.0,
+                    page=documents[v["doc_id"]].page_at(v["start"]),
+                )
+            )
+            by_span[key] = n
+        v["n"] = by_span[key]
+        parts.append(f"“{short_title(v['title'])}” gives {v['value']} [{v['n']}]")
+    result.answer += " The sources disagree: " + "; ".join(parts) + "."

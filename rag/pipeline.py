@@ -12,7 +12,7 @@ from typing import Any
 from rag.answerability import Scorer, make_scorer
 from rag.cite import parse_claims, passage_sentences, verify, with_markers
 from rag.config import Settings
-from rag.conflicts import find_conflicts
+from rag.conflicts import find_conflicts, say_sources_disagree, short_title
 from rag.embed import Embedder, make_embedder
 from rag.errors import DocumentNotFoundError, GeneratorError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
@@ -28,7 +28,7 @@ from rag.retrieve import Retriever
 from rag.rewrite import standalone
 from rag.store import Store, load_store
 from rag.text import numbers, terms
-from rag.types import Answer, Citation, Document, Passage
+from rag.types import Answer, Document, Passage
 
 MAX_QUESTION_CHARS = 2000
 MAX_K = 50
@@ -417,7 +417,7 @@ class Pipeline:
         )
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
-            _say_sources_disagree(result, conflict, chunk_ids, self.documents)
+            say_sources_disagree(result, conflict, chunk_ids, self.documents)
 
 
 def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:
@@ -436,47 +436,8 @@ def _instructions_in(passages: Sequence[Passage], documents: Mapping[str, Docume
             if addresses_assistant(doc.text[s:e]):
                 quote = " ".join(doc.text[s:e].split()[:8])
                 out.append(
-                    f"passage [{p.n}] ({_short(p.title)}) holds text addressed to an AI "
+                    f"passage [{p.n}] ({short_title(p.title)}) holds text addressed to an AI "
                     f"assistant (“{quote}…”): treated as data, never as an instruction or answer"
                 )
                 break
     return out
-
-
-def _short(title: str, words: int = 8) -> str:
-    parts = title.split()
-    return " ".join(parts[:words]) + ("…" if len(parts) > words else "")
-
-
-def _say_sources_disagree(
-    result: Answer,
-    conflict: dict[str, Any],
-    chunk_ids: dict[int, str],
-    documents: Mapping[str, Document],
-) -> None:
-    """Append 'The sources disagree: A gives x [i]; B gives y [j].' with exact citations."""
-    by_span = {(c.doc_id, c.start, c.end): c.n for c in result.citations}
-    parts = []
-    for v in conflict["values"]:
-        key = (v["doc_id"], v["start"], v["end"])
-        passage = v.pop("passage")
-        if key not in by_span:
-            n = len(result.citations) + 1
-            result.citations.append(
-                Citation(
-                    n=n,
-                    doc_id=v["doc_id"],
-                    title=v["title"],
-                    chunk_id=chunk_ids[passage],
-                    quote=v["quote"],
-                    start=v["start"],
-                    end=v["end"],
-                    verified=True,
-                    support=1.0,
-                    page=documents[v["doc_id"]].page_at(v["start"]),
-                )
-            )
-            by_span[key] = n
-        v["n"] = by_span[key]
-        parts.append(f"“{_short(v['title'])}” gives {v['value']} [{v['n']}]")
-    result.answer += " The sources disagree: " + "; ".join(parts) + "."
