@@ -115,7 +115,9 @@ class Settings(BaseSettings):
     # (82.7% at 0.70).
     quote_when_declined_score: float = Field(default=0.75, ge=0, le=1)
     # Answer backend: "auto" = local when llama-cpp-python is installed and the model, measured
-    # on this machine when it loads, would answer within llm_auto_max_s; else extractive.
+    # on this machine when it loads, would answer within llm_auto_max_s; local that only checks
+    # answers (llm_questions "none") when a written answer would not but its check would; else
+    # extractive.
     llm_backend: Literal["auto", "local", "hosted", "extractive"] = "auto"
     llm_auto_max_s: float = Field(default=5.0, gt=0)
     # Backends a request may name ("local,extractive"); empty: the configured one + extractive.
@@ -131,8 +133,9 @@ class Settings(BaseSettings):
     # Which questions an LLM answers: "values" (amounts, dates, numbers, names, places: it
     # writes the short exact value, the cited sentence follows) or "all" (it may reword any
     # answer). "values" from the SQuAD dev sample: reworded non-value answers lost 4 answers
-    # the exact quote had and fixed 1.
-    llm_questions: Literal["values", "all"] = "values"
+    # the exact quote had and fixed 1. "none": it writes no answers; the local model only checks
+    # the verified quote (rag.judge), what "auto" picks where writing would be too slow.
+    llm_questions: Literal["values", "all", "none"] = "values"
     # Whole-answer deadline for an LLM (queue included); past it the verified draft stands.
     llm_deadline_s: float = Field(default=20.0, gt=0, le=600)
     # Niceness of the local model's thread (0-19): above 0 it yields the CPU to the web server,

@@ -106,14 +106,18 @@ class Backends:
     """Builds each backend once per process, on first use; remembers one that failed to build.
 
     The server decides which backends a request may name (`Settings.allowed`), and what "auto"
-    means on this machine: local only when llama.cpp is installed and its measured speed here
-    answers within `llm_auto_max_s` (`expected_seconds`), else extractive."""
+    means on this machine: local when llama.cpp is installed and its measured speed here
+    answers within `llm_auto_max_s` (`expected_seconds`); local that only checks answers when
+    just its check fits (`check_seconds`); else extractive."""
 
     def __init__(self, settings: Settings, extractive: Generator) -> None:
         self.settings = settings
         self._built: dict[str, Generator | Exception] = {"extractive": extractive}
         self._configured: str | None = None
         self.auto_reason = ""
+        # Which questions an LLM writes answers for; "auto" lowers it to "none" (the local
+        # model only checks answers) where a written answer would take too long.
+        self.llm_questions = settings.llm_questions
 
     def replace_extractive(self, extractive: Generator) -> None:
         """Serve a new build's extractive backend (the LLMs stay loaded)."""
@@ -150,7 +154,16 @@ class Backends:
         if isinstance(local, Exception):
             return "extractive", f"the local model could not load: {local}"
         expected = float(getattr(local, "expected_seconds", float("inf")))
+        check = float(getattr(local, "check_seconds", float("inf")))
         limit = self.settings.llm_auto_max_s
+        if expected > limit and check <= limit and self.settings.judge_weight > 0:
+            # Too slow to write answers, fast enough to check them: the verified quote stands
+            # or is withdrawn, and abstention gets the model's judgement (rag.judge).
+            self.llm_questions = "none"
+            return "local", (
+                f"the local model only checks answers here (~{check:.1f} s); a written answer "
+                f"would take ~{expected:.1f} s (> {limit} s)"
+            )
         if expected > limit:
             close = getattr(self._built.pop("local"), "close", None)
             if close:

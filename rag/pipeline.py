@@ -255,10 +255,15 @@ class Pipeline:
             self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return
-        if self.settings.llm_questions == "values" and not q.asks_value:
+        writes = self.backends.llm_questions
+        if writes == "none" or (writes == "values" and not q.asks_value):
             # Reworded, a quote verifies less well and loses the source's words: on the SQuAD dev
             # sample the local model's rewording lost 4 answers the quote had and fixed 1.
-            draft.decision += "; the question asks for no value, so the exact quote stands"
+            draft.decision += (
+                "; the LLM writes no answers here, so the exact quote stands"
+                if writes == "none"
+                else "; the question asks for no value, so the exact quote stands"
+            )
             self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return

@@ -344,6 +344,11 @@ class LocalGenerator:
         read = TYPICAL_CHECK_TOKENS + self.prompt_tokens
         return read / self.speed.prompt_tps + TYPICAL_ANSWER_TOKENS / self.speed.gen_tps
 
+    @property
+    def check_seconds(self) -> float:
+        """A typical answerability check here (`rag.judge`): its new prompt tokens read."""
+        return TYPICAL_CHECK_TOKENS / self.speed.prompt_tps
+
     def full(self) -> bool:
         """No room left in the wait list (a new request would be refused)."""
         return self.engine.worker.full()

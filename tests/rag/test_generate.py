@@ -294,8 +294,9 @@ class MeasuredLocal:
 
     name = "local"
 
-    def __init__(self, seconds: float) -> None:
+    def __init__(self, seconds: float, check: float = float("inf")) -> None:
         self.expected_seconds = seconds
+        self.check_seconds = check
         self.closed = False
 
     def close(self) -> None:
@@ -317,6 +318,22 @@ def test_auto_picks_local_only_if_it_is_fast_enough_here(
     assert f"~{seconds:.1f} s here" in p.backends.auto_reason
     assert fake.closed is (chosen == "extractive")  # a model too slow to use is let go
     assert p.backends.allowed() == tuple(dict.fromkeys((chosen, "extractive")))
+
+
+@pytest.mark.parametrize(("weight", "chosen"), [(10.0, "local"), (0.0, "extractive")])
+def test_auto_keeps_the_local_model_as_a_checker_where_only_its_check_is_fast_enough(
+    hash_index: Settings, monkeypatch: pytest.MonkeyPatch, weight: float, chosen: str
+) -> None:
+    """A 2-core CPU without AVX-512: a written answer ~9 s, the check ~2 s."""
+    monkeypatch.setattr("rag.generate.llama_installed", lambda: True)
+    p = pipeline_with(hash_index, llm_backend="auto", llm_auto_max_s=5.0, judge_weight=weight)
+    p.backends._built["local"] = MeasuredLocal(9.0, check=1.9)
+    assert p.backends.configured == chosen
+    if chosen == "local":
+        assert p.backends.llm_questions == "none"
+        assert "only checks answers here (~1.9 s)" in p.backends.auto_reason
+    else:
+        assert p.backends.llm_questions == "values"  # the setting's default, untouched
 
 
 def test_auto_without_llama_cpp_is_extractive(

@@ -110,3 +110,19 @@ def test_no_check_when_the_quote_lacks_the_asked_kind_of_value(hash_index: Setti
     final = events[-1][1]
     assert final.abstained and "does not give a date" in final.decision
     assert not fake.asked and final.judged is None
+
+
+def test_a_checker_only_model_writes_nothing_and_the_checked_quote_stands(
+    hash_index: Settings,
+) -> None:
+    """RAG_LLM_QUESTIONS=none (what auto picks where writing is too slow): even a value question
+    gets the verified quote, after the model's check; the fake would fail if asked to write."""
+    fake = FakeLocal(9.0)
+    question = "When did U.S. Strategic Metals sign the MoU with the FWO?"
+    p = with_local(hash_index, fake, min_answer_score=0.0, llm_questions="none")
+    events = list(p.stream(question))
+    final = events[-1][1]
+    assert [kind for kind, _ in events] == ["draft", "answer"]
+    assert fake.asked and final.judged is not None and not final.abstained
+    assert "the LLM writes no answers here" in final.decision
+    assert final.citations and all(c.verified for c in final.citations)
