@@ -78,12 +78,21 @@ class CrossEncoderScorer:
 
 
 def ensure_model(model_dir: Path) -> Path:
-    """The int8 model in `model_dir`, rebuilt from its shipped delta when it is not there yet."""
+    """The int8 model in `model_dir`, rebuilt from its shipped delta when it is missing or was
+    built from another delta (a checkout that moved to a retrained scorer keeps the old,
+    untracked model file: its stamp tells)."""
     onnx_path = model_dir / "model-int8.onnx"
     delta = model_dir / DELTA_NAME
-    if not onnx_path.is_file() and delta.is_file():
-        meta = json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))
-        unpack(delta, onnx_path, str(meta["weights_sha256"]))
+    if not delta.is_file():
+        return onnx_path  # a folder straight from training: its model is its own
+    wanted = str(
+        json.loads((model_dir / "meta.json").read_text(encoding="utf-8"))["weights_sha256"]
+    )
+    stamp = model_dir / "model-int8.onnx.sha256"
+    if onnx_path.is_file() and stamp.is_file() and stamp.read_text().strip() == wanted:
+        return onnx_path
+    unpack(delta, onnx_path, wanted)
+    stamp.write_text(wanted + "\n")
     return onnx_path
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.answerability import MODEL_DIR, _cross_encoder, make_scorer
+from rag.answerability import MODEL_DIR, _cross_encoder, ensure_model, make_scorer
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
 from rag.pipeline import Pipeline, build_index
@@ -77,6 +77,11 @@ def test_a_fresh_checkout_rebuilds_the_exact_model_from_its_delta(tmp_path: Path
     assert shipped is not None
     question = "When did the Western Roman Empire fall?"
     assert rebuilt.score(question, pairs).tolist() == shipped.score(question, pairs).tolist()
+    # A model left from another delta (its stamp differs) is rebuilt, not silently used.
+    (tmp_path / "model-int8.onnx").write_bytes(b"an older model")
+    (tmp_path / "model-int8.onnx.sha256").write_text("0" * 64)
+    ensure_model(tmp_path)
+    assert weights_sha256(onnx.load(str(tmp_path / "model-int8.onnx"))) == meta["weights_sha256"]
 
 
 def test_a_damaged_or_mismatched_delta_is_a_clear_error(tmp_path: Path) -> None:
