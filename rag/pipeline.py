@@ -238,12 +238,12 @@ class Pipeline:
         problem = self._finish(draft, q, passages, self.extractive.answer(q.text, passages))
         draft.decision = draft_decision(draft, problem, self.settings.min_answer_score)
         timings["draft"] = round((time.perf_counter() - t0) * 1000, 2)
-        judge = self._judge(name)
         # Checked: an answer, or a refusal by the threshold. A refusal for another reason (the
         # quote lacks the asked kind of value, a source says it was withheld) stands whatever
         # the model says, so it is not worth the model's second.
-        drafted = judge is not None and (not draft.abstained or problem == "declined")
-        if drafted and judge is not None:
+        checkable = not draft.abstained or problem == "declined"
+        judge = self._judge(name) if checkable else None
+        if judge is not None:
             # The local model checks the scorer's best sentence before anything is final; the
             # draft is out first (a provisional answer, or a provisional abstention).
             yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
@@ -267,7 +267,7 @@ class Pipeline:
             self._add_conflicts(draft, q, passages, ranked, probes)
             yield ("answer", _timed(draft, timings, t0))
             return
-        if not drafted:
+        if judge is None:  # a checked draft is already out
             yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
         attempt, pieces, first_token = Attempt(), list[str](), None
         shown = fit(passages, ranked, q.text, self.settings.llm_prompt_tokens)
@@ -327,23 +327,16 @@ class Pipeline:
         fused = fuse(draft.confidence or 0.0, margin, self.settings.judge_weight)
         floor = self.settings.min_judged_score
         seen = f"scorer {draft.confidence}, local model log-odds {margin:+.2f}"
+        draft = replace(draft, judge_margin=round(margin, 3), judged=round(fused, 4))
         if fused < floor:
-            return replace(
-                draft,
-                answer=ABSTAIN,
-                abstained=True,
-                citations=[],
-                judge_margin=round(margin, 3),
-                judged=round(fused, 4),
-                decision=f"no sentence answers (fused {fused:.3f} < {floor}; {seen})",
-            )
+            why = f"no sentence answers (fused {fused:.3f} < {floor}; {seen})"
+            return replace(draft, answer=ABSTAIN, abstained=True, citations=[], decision=why)
         if draft.abstained:
             found = replace(base, warnings=list(draft.warnings), confidence=draft.confidence)
             quote = self.extractive.answer(q.text, passages, threshold=0.0)
             if self._finish(found, q, passages, quote):
-                return replace(draft, judge_margin=round(margin, 3), judged=round(fused, 4))
-            draft = found
-        draft.judge_margin, draft.judged = round(margin, 3), round(fused, 4)
+                return draft  # the best quote still cannot answer: the refusal stands
+            draft = replace(found, judge_margin=draft.judge_margin, judged=draft.judged)
         draft.decision = f"the best sentence answers (fused {fused:.3f} >= {floor}; {seen})"
         return draft
 

@@ -145,6 +145,7 @@ class _Engine:
     llm: Any
     worker: SerialWorker
     speed: Speed
+    reply_ids: tuple[list[int], list[int]] | None = None  # "yes" and "no" tokens for the check
 
 
 @lru_cache(maxsize=2)
@@ -272,11 +273,15 @@ def _answer_ids(llm: Any, words: Sequence[str]) -> list[int]:
     return sorted({llm.tokenize(w.encode("utf-8"), add_bos=False, special=False)[0] for w in words})
 
 
-def _verdict(llm: Any, question: str, sentences: Sequence[tuple[str, str]]) -> Iterator[str]:
+def _verdict(engine: _Engine, question: str, sentences: Sequence[tuple[str, str]]) -> Iterator[str]:
     """One piece: the log-odds of "yes" against "no" as the reply's first token. Reads only the
     part of the prompt after the prefix already in llama.cpp's KV cache."""
     import llama_cpp
 
+    llm = engine.llm
+    if engine.reply_ids is None:  # once per loaded model
+        engine.reply_ids = (_answer_ids(llm, _YES), _answer_ids(llm, _NO))
+    yes_ids, no_ids = engine.reply_ids
     tokens = _chat_tokens(llm, judge_messages(question, sentences))
     cached, shared = llm.n_tokens, 0
     while shared < min(cached, len(tokens) - 1) and llm.input_ids[shared] == tokens[shared]:
@@ -285,8 +290,8 @@ def _verdict(llm: Any, question: str, sentences: Sequence[tuple[str, str]]) -> I
     llm.eval(tokens[shared:])
     row = llama_cpp.llama_get_logits_ith(llm.ctx, -1)
     logits = np.ctypeslib.as_array(row, shape=(llm.n_vocab(),)).astype(np.float64)
-    yes = np.logaddexp.reduce(logits[_answer_ids(llm, _YES)])
-    no = np.logaddexp.reduce(logits[_answer_ids(llm, _NO)])
+    yes = np.logaddexp.reduce(logits[yes_ids])
+    no = np.logaddexp.reduce(logits[no_ids])
     yield repr(float(yes - no))
 
 
@@ -374,8 +379,8 @@ class LocalGenerator:
     def judge(self, question: str, sentences: Sequence[tuple[str, str]], budget: Budget) -> float:
         """Log-odds that the (title, sentence) pairs answer the question (`rag.judge`), read on
         the worker thread like an answer (it waits its turn and keeps the same deadline)."""
-        llm = self.engine.llm
-        verdict = lambda b: _verdict(llm, question, sentences)  # noqa: E731
+        engine = self.engine
+        verdict = lambda b: _verdict(engine, question, sentences)  # noqa: E731
         pieces = list(self.engine.worker.stream(verdict, budget))
         if not pieces:
             raise GeneratorError("the local model was stopped before it judged")
