@@ -51,11 +51,11 @@ eval: $(STAMP)
 # on (RAG_MIN_ANSWER_SCORE is chosen there; never on the test splits): the shipped scorer on
 # European Union law, and a second scorer, trained without Huguenot (~20 min, once), on Huguenot.
 CAL := .cache/calibration
-calibrate: $(STAMP)
+calibrate: $(STAMP) $(DISTIL)
 	mkdir -p $(CAL)
 	$(BIN)/rag calibrate --article european_union_law --out $(CAL)/eu.json > /dev/null
 	test -f $(CAL)/scorer-huguenot/meta.json || $(BIN)/python scripts/train_answerability.py \
-		--hold-out huguenot --out $(CAL)/scorer-huguenot
+		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot
 	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot $(BIN)/rag calibrate --article huguenot \
 		--out $(CAL)/huguenot.json > /dev/null
 	$(BIN)/rag calibrate --pool $(CAL)/eu.json $(CAL)/huguenot.json
@@ -63,20 +63,26 @@ calibrate: $(STAMP)
 # The local LLM path's check (RAG_JUDGE_WEIGHT, RAG_MIN_JUDGED_SCORE) on the same two held-out dev
 # articles: every question also asks the local model (~25 min on 2 cores). Needs the scorer that
 # `make calibrate` trains.
-calibrate-local: $(STAMP)
+calibrate-local: $(STAMP) $(DISTIL)
 	mkdir -p $(CAL)
 	$(BIN)/rag calibrate --backend local --article european_union_law \
 		--out $(CAL)/eu-local.json > /dev/null
 	test -f $(CAL)/scorer-huguenot/meta.json || $(BIN)/python scripts/train_answerability.py \
-		--hold-out huguenot --out $(CAL)/scorer-huguenot
+		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot
 	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot $(BIN)/rag calibrate --backend local \
 		--article huguenot --out $(CAL)/huguenot-local.json > /dev/null
 	$(BIN)/rag calibrate --pool $(CAL)/eu-local.json $(CAL)/huguenot-local.json
 
-# Retrain the answerability scorer from the dev splits but the calibration article (about 20 min
-# on 2 cores; the result ships in rag/models/answerability, so `make run` never needs this).
-scorer: $(STAMP)
-	$(BIN)/python scripts/train_answerability.py
+# Retrain the answerability scorer from the dev splits but the calibration article, plus pairs on
+# SciFact abstracts that the local model wrote and checked (scripts/distil_pairs.py, ~50 min once,
+# kept in .cache/distil), ~22 min on 2 cores; the result ships in rag/models/answerability, so
+# `make run` never needs this.
+DISTIL ?= .cache/distil/scifact.jsonl
+$(DISTIL):
+	$(BIN)/python scripts/distil_pairs.py --corpus $(BEIR)/corpus.jsonl --out $(DISTIL)
+
+scorer: $(STAMP) $(DISTIL)
+	$(BIN)/python scripts/train_answerability.py --extra $(DISTIL)
 
 BEIR ?= ../shared/bench/scifact
 bench: $(STAMP)
