@@ -1,0 +1,52 @@
+"""Distilled pairs: the model's two questions are parsed, and a bad reply gives none."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import Any
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "distil_pairs.py"
+spec = importlib.util.spec_from_file_location("distil_pairs", SCRIPT)
+assert spec and spec.loader
+distil = importlib.util.module_from_spec(spec)
+sys.modules["distil_pairs"] = distil
+spec.loader.exec_module(distil)
+
+
+class FakeLlm:
+    """Replies with fixed text and keeps the chat it was sent."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+        self.chats: list[list[dict[str, str]]] = []
+
+    def create_chat_completion(self, messages: list[dict[str, str]], **_: Any) -> dict:
+        self.chats.append(messages)
+        return {"choices": [{"message": {"content": self.reply}}]}
+
+
+SENTENCE = "The glacier retreated 300 metres between 1990 and 2010."
+
+
+def test_both_questions_are_read_and_the_sentence_is_asked_about_last() -> None:
+    llm = FakeLlm("Q1: How far did the glacier retreat?\nQ2: How deep is the glacier?")
+    assert distil.questions_for(llm, SENTENCE) == (
+        "How far did the glacier retreat?",
+        "How deep is the glacier?",
+    )
+    assert SENTENCE in llm.chats[0][-1]["content"]
+
+
+def test_a_reply_without_two_distinct_questions_gives_none() -> None:
+    for reply in (
+        "Q1: How far did the glacier retreat?",
+        "Q1: How far did it retreat?\nQ2: How far did it retreat?",
+        "Q1: The glacier retreated.\nQ2: How deep is it?",
+    ):
+        assert distil.questions_for(FakeLlm(reply), SENTENCE) is None
+
+
+def test_content_words_leave_out_question_words() -> None:
+    assert distil._words("What is the role of FBW7 in the cells?") == {"role", "fbw7", "cells"}
