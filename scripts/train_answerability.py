@@ -1,10 +1,11 @@
 """Fine-tune the packaged MiniLM-L6 into the answerability cross-encoder; export int8 ONNX.
 
-    python scripts/train_answerability.py [--minutes 30] [--out rag/models/answerability]
+    python scripts/train_answerability.py [--extra .cache/distil/scifact.jsonl] [--out DIR]
 
 Training pairs come only from dev splits: five of the six SQuAD 2.0 dev articles (the sixth,
 `CALIBRATION_ARTICLE`, is left for choosing the answer threshold: `make calibrate`) and the seeds
-gold dev questions.
+gold dev questions; with `--extra`, also pairs on other text that the local model wrote and its
+check confirmed (`scripts/distil_pairs.py`, `load_extra`; the shipped v6 uses them).
 The model is MiniLM with a one-logit head on the mean of its token states (the pooling its packaged
 weights were trained with: on the calibration article it separated answerable from unanswerable
 better than the [CLS] head, AUC 0.862 vs 0.844). Each question is run through the real first
@@ -208,10 +209,11 @@ def _as_scored(doc_id: str, span: tuple[int, int], docs: Any) -> Any:
     return Scored(0.0, 0, doc_id, span[0], span[1], docs[doc_id].text[span[0] : span[1]])
 
 
-# Where the local model's check margin agrees with a distilled pair's label (`--extra`): on the
-# two held-out dev articles (EU law, Huguenot; 240 questions, 2026-11-26) a margin >= 1.0 was an
-# answer-bearing top sentence 84% of the time (79% of those had it), and a margin <= 0.3 was not
-# one for ~95% (74% of the unanswerable had it). Pairs in between are dropped.
+# Where the local model's check margin agrees with a distilled pair's label (`--extra`), set from
+# its margins on the two held-out dev articles (EU law, Huguenot; 240 questions, 2026-11-26): of
+# top sentences with a margin >= 1.0, 84% held the answer (79% of those that did reached it); of
+# those with a margin <= 0.3, ~95% did not (74% of unanswerable questions fell there). Pairs
+# in between are dropped.
 CHECK_YES, CHECK_NO = 1.0, 0.3
 _META_QUESTION = re.compile(r"\b(sentence|passage|text|mentioned|above|author)s?\b", re.I)
 
