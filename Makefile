@@ -54,9 +54,9 @@ CAL := .cache/calibration
 calibrate: $(STAMP) $(DISTIL)
 	mkdir -p $(CAL)
 	$(BIN)/rag calibrate --article european_union_law --out $(CAL)/eu.json > /dev/null
-	test -f $(CAL)/scorer-huguenot/meta.json || $(BIN)/python scripts/train_answerability.py \
-		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot
-	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot $(BIN)/rag calibrate --article huguenot \
+	test -f $(CAL)/scorer-huguenot-v6/meta.json || $(BIN)/python scripts/train_answerability.py \
+		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot-v6
+	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot-v6 $(BIN)/rag calibrate --article huguenot \
 		--out $(CAL)/huguenot.json > /dev/null
 	$(BIN)/rag calibrate --pool $(CAL)/eu.json $(CAL)/huguenot.json
 
@@ -67,9 +67,9 @@ calibrate-local: $(STAMP) $(DISTIL)
 	mkdir -p $(CAL)
 	$(BIN)/rag calibrate --backend local --article european_union_law \
 		--out $(CAL)/eu-local.json > /dev/null
-	test -f $(CAL)/scorer-huguenot/meta.json || $(BIN)/python scripts/train_answerability.py \
-		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot
-	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot $(BIN)/rag calibrate --backend local \
+	test -f $(CAL)/scorer-huguenot-v6/meta.json || $(BIN)/python scripts/train_answerability.py \
+		--hold-out huguenot --extra $(DISTIL) --out $(CAL)/scorer-huguenot-v6
+	RAG_SCORER_MODEL_DIR=$(CAL)/scorer-huguenot-v6 $(BIN)/rag calibrate --backend local \
 		--article huguenot --out $(CAL)/huguenot-local.json > /dev/null
 	$(BIN)/rag calibrate --pool $(CAL)/eu-local.json $(CAL)/huguenot-local.json
 
