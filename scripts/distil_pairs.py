@@ -82,9 +82,12 @@ def questions_for(llm: Any, sentence: str) -> tuple[str, str] | None:
     return q1, q2
 
 
-def check_pairs(engine: Any, title: str, sentences: list[str], i: int, q1: str, q2: str) -> list:
-    """The check's margin on each question with its own sentence and the hardest others."""
-    from rag.generators.local import _verdict
+def check_pairs(
+    generator: Any, title: str, sentences: list[str], i: int, q1: str, q2: str
+) -> list[dict[str, Any]]:
+    """The check's margin (`LocalGenerator.judge`, as `rag.judge` asks it) on each question with
+    its own sentence and the hardest others."""
+    from rag.generators.worker import Budget
 
     rows = []
     for q, label in ((q1, 1.0), (q2, 0.0)):
@@ -93,8 +96,7 @@ def check_pairs(engine: Any, title: str, sentences: list[str], i: int, q1: str, 
             key=lambda j: (-len(_words(q) & _words(sentences[j])), j),
         )[:NEGATIVES]
         for j, lab in [(i, label)] + [(j, 0.0) for j in others]:
-            pair = [(title, sentences[j])]
-            margin = engine.worker.call(lambda q=q, p=pair: float(next(_verdict(engine, q, p))))
+            margin = generator.judge(q, [(title, sentences[j])], Budget())
             rows.append({"question": q, "sentence": sentences[j], "label": lab, "check": margin})
     return rows
 
@@ -121,7 +123,8 @@ def main() -> int:
     done = set()
     if args.out.exists():
         done = {json.loads(line)["doc_id"] for line in args.out.open(encoding="utf-8")}
-    engine = LocalGenerator(Settings(llm_backend="local")).engine
+    generator = LocalGenerator(Settings(llm_backend="local"))
+    engine = generator.engine
     todo: list[tuple[dict[str, Any], list[str], int]] = []
     for doc in docs:  # every abstract draws its sentence, so a resumed run draws the same ones
         if len(todo) + len(done) >= args.abstracts:
@@ -144,7 +147,7 @@ def main() -> int:
                 written.append((doc, sentences, i, qs))
         with args.out.open("a", encoding="utf-8") as fh:
             for doc, sentences, i, (q1, q2) in written:
-                rows = check_pairs(engine, doc["title"], sentences, i, q1, q2)
+                rows = check_pairs(generator, doc["title"], sentences, i, q1, q2)
                 row = {"doc_id": doc["_id"], "title": doc["title"], "sentence": i, "pairs": rows}
                 fh.write(json.dumps(row) + "\n")
                 made += 1

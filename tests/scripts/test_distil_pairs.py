@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
 from typing import Any
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "distil_pairs.py"
-spec = importlib.util.spec_from_file_location("distil_pairs", SCRIPT)
-assert spec and spec.loader
-distil = importlib.util.module_from_spec(spec)
-sys.modules["distil_pairs"] = distil
-spec.loader.exec_module(distil)
+from tests.scripts.load import load_script
+
+distil = load_script("distil_pairs")
 
 
 class FakeLlm:

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "train_answerability.py"
-spec = importlib.util.spec_from_file_location("train_answerability", SCRIPT)
-assert spec and spec.loader
-train = importlib.util.module_from_spec(spec)
-sys.modules["train_answerability"] = train
-spec.loader.exec_module(train)
+from tests.scripts.load import load_script
+
+train = load_script("train_answerability")
 
 TITLE = "Tour de France"
 POSITIVE = (
