@@ -1,6 +1,6 @@
 """Training pairs on text the scorer never saw, labelled where the local model agrees.
 
-    python scripts/distil_pairs.py [--abstracts 320] [--out .cache/distil/scifact.jsonl]
+    python scripts/distil_pairs.py [--abstracts 640] [--out .cache/distil/scifact.jsonl]
 
 The scorer trains on six Wikipedia articles and the seeds dev gold; on unseen text it separates
 answerable from unanswerable far worse than the local model's yes/no check does (SQuAD test AUC
@@ -101,12 +101,32 @@ def check_pairs(
     return rows
 
 
+def draws(corpus: Path, n: int, spans: Any) -> list[tuple[dict[str, Any], list[str], int]]:
+    """The first `n` abstracts of the shuffled corpus that have a usable sentence, each with its
+    drawn sentence: a fresh run and a resumed one draw the same (an abstract the model wrote no
+    questions for counts too, so `--abstracts` names the same set either way)."""
+    docs = [json.loads(line) for line in corpus.open(encoding="utf-8")]
+    rng = random.Random(SEED)
+    rng.shuffle(docs)
+    out: list[tuple[dict[str, Any], list[str], int]] = []
+    for doc in docs:
+        if len(out) >= n:
+            break
+        text = doc["text"]
+        sentences = [text[s:e] for s, e in spans(text)]
+        usable = [i for i, s in enumerate(sentences) if 12 <= len(s.split()) <= 50]
+        if len(sentences) < 4 or not usable:
+            continue
+        out.append((doc, sentences, rng.choice(usable)))
+    return out
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--corpus", type=Path, default=ROOT.parent / "shared/bench/scifact/corpus.jsonl"
     )
-    parser.add_argument("--abstracts", type=int, default=320)
+    parser.add_argument("--abstracts", type=int, default=640)
     parser.add_argument("--chunk", type=int, default=20, help="abstracts written, then checked")
     parser.add_argument("--out", type=Path, default=ROOT / ".cache/distil/scifact.jsonl")
     args = parser.parse_args()
@@ -116,27 +136,15 @@ def main() -> int:
     from rag.config import Settings
     from rag.generators.local import LocalGenerator
 
-    docs = [json.loads(line) for line in args.corpus.open(encoding="utf-8")]
-    rng = random.Random(SEED)
-    rng.shuffle(docs)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     done = set()
     if args.out.exists():
         done = {json.loads(line)["doc_id"] for line in args.out.open(encoding="utf-8")}
     generator = LocalGenerator(Settings(llm_backend="local"))
     engine = generator.engine
-    todo: list[tuple[dict[str, Any], list[str], int]] = []
-    for doc in docs:  # every abstract draws its sentence, so a resumed run draws the same ones
-        if len(todo) + len(done) >= args.abstracts:
-            break
-        text = doc["text"]
-        sentences = [text[s:e] for s, e in sentence_spans(text)]
-        usable = [i for i, s in enumerate(sentences) if 12 <= len(s.split()) <= 50]
-        if len(sentences) < 4 or not usable:
-            continue
-        i = rng.choice(usable)
-        if doc["_id"] not in done:
-            todo.append((doc, sentences, i))
+    todo = [
+        d for d in draws(args.corpus, args.abstracts, sentence_spans) if d[0]["_id"] not in done
+    ]
     t0, made = time.perf_counter(), 0
     for at in range(0, len(todo), args.chunk):
         # Writing, then checking, a chunk at a time: each keeps its own prompt prefix cached.

@@ -44,3 +44,24 @@ def test_a_reply_without_two_distinct_questions_gives_none() -> None:
 
 def test_content_words_leave_out_question_words() -> None:
     assert distil._words("What is the role of FBW7 in the cells?") == {"role", "fbw7", "cells"}
+
+
+def test_draws_are_a_fixed_prefix_whatever_the_count(tmp_path: Any) -> None:
+    import json
+
+    from rag.chunk import sentence_spans
+
+    long = "This sentence has comfortably more than twelve words in it for the draw to use."
+    docs = [
+        {"_id": str(k), "title": f"t{k}", "text": " ".join([long] * (3 + k % 3))} for k in range(12)
+    ]
+    docs.append({"_id": "short", "title": "s", "text": "Too short. Two sentences."})
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    five = distil.draws(corpus, 5, sentence_spans)
+    eight = distil.draws(corpus, 8, sentence_spans)
+    assert len(five) == 5 and len(eight) == 8
+    # A run asked for more draws the same abstracts and sentences first, so a resumed run and a
+    # fresh one name the same set; an abstract with fewer than four sentences is never drawn.
+    assert [(d["_id"], i) for d, _, i in eight[:5]] == [(d["_id"], i) for d, _, i in five]
+    assert "short" not in {d["_id"] for d, _, _ in distil.draws(corpus, 20, sentence_spans)}
