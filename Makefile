@@ -74,7 +74,7 @@ calibrate-local: $(STAMP) $(DISTIL)
 	$(BIN)/rag calibrate --pool $(CAL)/eu-local.json $(CAL)/huguenot-local.json
 
 # Retrain the answerability scorer from the dev splits but the calibration article, plus pairs on
-# SciFact abstracts that the local model wrote and checked (scripts/distil_pairs.py, ~100 min once,
+# SciFact abstracts that the local model wrote and checked (scripts/distil_pairs.py, ~50 min once,
 # kept in .cache/distil), ~22 min on 2 cores; the result ships in rag/models/answerability, so
 # `make run` never needs this.
 DISTIL ?= .cache/distil/scifact.jsonl

@@ -1,6 +1,6 @@
 """Training pairs on text the scorer never saw, labelled where the local model agrees.
 
-    python scripts/distil_pairs.py [--abstracts 640] [--out .cache/distil/scifact.jsonl]
+    python scripts/distil_pairs.py [--abstracts 320] [--out .cache/distil/scifact.jsonl]
 
 The scorer trains on six Wikipedia articles and the seeds dev gold; on unseen text it separates
 answerable from unanswerable far worse than the local model's yes/no check does (SQuAD test AUC
@@ -126,7 +126,7 @@ def main() -> int:
     parser.add_argument(
         "--corpus", type=Path, default=ROOT.parent / "shared/bench/scifact/corpus.jsonl"
     )
-    parser.add_argument("--abstracts", type=int, default=640)
+    parser.add_argument("--abstracts", type=int, default=320)
     parser.add_argument("--chunk", type=int, default=20, help="abstracts written, then checked")
     parser.add_argument("--out", type=Path, default=ROOT / ".cache/distil/scifact.jsonl")
     args = parser.parse_args()
