@@ -31,6 +31,7 @@ import random
 import re
 import sys
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -101,7 +102,9 @@ def check_pairs(
     return rows
 
 
-def draws(corpus: Path, n: int, spans: Any) -> list[tuple[dict[str, Any], list[str], int]]:
+def draws(
+    corpus: Path, n: int, spans: Callable[[str], list[tuple[int, int]]]
+) -> list[tuple[dict[str, Any], list[str], int]]:
     """The first `n` abstracts of the shuffled corpus that have a usable sentence, each with its
     drawn sentence: a fresh run and a resumed one draw the same (an abstract the model wrote no
     questions for counts too, so `--abstracts` names the same set either way)."""

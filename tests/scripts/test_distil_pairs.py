@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Any
 
+from rag.chunk import sentence_spans
 from tests.scripts.load import load_script
 
 distil = load_script("distil_pairs")
@@ -46,11 +49,7 @@ def test_content_words_leave_out_question_words() -> None:
     assert distil._words("What is the role of FBW7 in the cells?") == {"role", "fbw7", "cells"}
 
 
-def test_draws_are_a_fixed_prefix_whatever_the_count(tmp_path: Any) -> None:
-    import json
-
-    from rag.chunk import sentence_spans
-
+def test_draws_are_a_fixed_prefix_whatever_the_count(tmp_path: Path) -> None:
     long = "This sentence has comfortably more than twelve words in it for the draw to use."
     docs = [
         {"_id": str(k), "title": f"t{k}", "text": " ".join([long] * (3 + k % 3))} for k in range(12)
