@@ -31,7 +31,6 @@ import random
 import re
 import sys
 import time
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -102,12 +101,12 @@ def check_pairs(
     return rows
 
 
-def draws(
-    corpus: Path, n: int, spans: Callable[[str], list[tuple[int, int]]]
-) -> list[tuple[dict[str, Any], list[str], int]]:
+def draws(corpus: Path, n: int) -> list[tuple[dict[str, Any], list[str], int]]:
     """The first `n` abstracts of the shuffled corpus that have a usable sentence, each with its
     drawn sentence: a fresh run and a resumed one draw the same (an abstract the model wrote no
     questions for counts too, so `--abstracts` names the same set either way)."""
+    from rag.chunk import sentence_spans
+
     docs = [json.loads(line) for line in corpus.open(encoding="utf-8")]
     rng = random.Random(SEED)
     rng.shuffle(docs)
@@ -116,7 +115,7 @@ def draws(
         if len(out) >= n:
             break
         text = doc["text"]
-        sentences = [text[s:e] for s, e in spans(text)]
+        sentences = [text[s:e] for s, e in sentence_spans(text)]
         usable = [i for i, s in enumerate(sentences) if 12 <= len(s.split()) <= 50]
         if len(sentences) < 4 or not usable:
             continue
@@ -135,7 +134,6 @@ def main() -> int:
     args = parser.parse_args()
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    from rag.chunk import sentence_spans
     from rag.config import Settings
     from rag.generators.local import LocalGenerator
 
@@ -145,9 +143,7 @@ def main() -> int:
         done = {json.loads(line)["doc_id"] for line in args.out.open(encoding="utf-8")}
     generator = LocalGenerator(Settings(llm_backend="local"))
     engine = generator.engine
-    todo = [
-        d for d in draws(args.corpus, args.abstracts, sentence_spans) if d[0]["_id"] not in done
-    ]
+    todo = [d for d in draws(args.corpus, args.abstracts) if d[0]["_id"] not in done]
     t0, made = time.perf_counter(), 0
     for at in range(0, len(todo), args.chunk):
         # Writing, then checking, a chunk at a time: each keeps its own prompt prefix cached.

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-from rag.chunk import sentence_spans
 from tests.scripts.load import load_script
 
 distil = load_script("distil_pairs")
@@ -57,10 +56,10 @@ def test_draws_are_a_fixed_prefix_whatever_the_count(tmp_path: Path) -> None:
     docs.append({"_id": "short", "title": "s", "text": "Too short. Two sentences."})
     corpus = tmp_path / "corpus.jsonl"
     corpus.write_text("".join(json.dumps(d) + "\n" for d in docs))
-    five = distil.draws(corpus, 5, sentence_spans)
-    eight = distil.draws(corpus, 8, sentence_spans)
+    five = distil.draws(corpus, 5)
+    eight = distil.draws(corpus, 8)
     assert len(five) == 5 and len(eight) == 8
     # A run asked for more draws the same abstracts and sentences first, so a resumed run and a
     # fresh one name the same set; an abstract with fewer than four sentences is never drawn.
     assert [(d["_id"], i) for d, _, i in eight[:5]] == [(d["_id"], i) for d, _, i in five]
-    assert "short" not in {d["_id"] for d, _, _ in distil.draws(corpus, 20, sentence_spans)}
+    assert "short" not in {d["_id"] for d, _, _ in distil.draws(corpus, 20)}
