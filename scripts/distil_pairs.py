@@ -141,9 +141,18 @@ def main() -> int:
     done = set()
     if args.out.exists():
         done = {json.loads(line)["doc_id"] for line in args.out.open(encoding="utf-8")}
+    drawn = draws(args.corpus, args.abstracts)
+    beyond = done - {d[0]["_id"] for d in drawn}
+    if beyond:
+        # Training reads every line of the file: a larger earlier run is not trimmed to this one.
+        print(
+            f"note: {args.out} holds {len(beyond)} abstracts beyond the first {args.abstracts}"
+            " drawn, and training will read them too",
+            file=sys.stderr,
+        )
+    todo = [d for d in drawn if d[0]["_id"] not in done]
     generator = LocalGenerator(Settings(llm_backend="local"))
     engine = generator.engine
-    todo = [d for d in draws(args.corpus, args.abstracts) if d[0]["_id"] not in done]
     t0, made = time.perf_counter(), 0
     for at in range(0, len(todo), args.chunk):
         # Writing, then checking, a chunk at a time: each keeps its own prompt prefix cached.
