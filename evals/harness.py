@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from evals import metrics as m
+from rag.chunk import document_sentences
 from rag.errors import InvalidInputError
 from rag.policy import lead_copied, value_lead
 from rag.question import analyse
@@ -76,10 +77,31 @@ def run_eval(
                 if c["doc_id"] in documents
                 and documents[c["doc_id"]].text[c["start"] : c["end"]] == c["quote"]
             )
+            row.update(_layout_checks(item, row, result, documents))
         rows.append(row)
         if progress:
             progress(i, len(gold))
     return summarise(rows)
+
+
+def _layout_checks(
+    item: dict[str, Any], row: dict[str, Any], result: dict[str, Any], docs: Mapping[str, Document]
+) -> dict[str, Any]:
+    """Does every quote start and end on a sentence boundary of the cleaned text, and (items
+    with gold `pages`, answered right) does a citation of a gold source sit on a gold page?"""
+    cited = [c for c in result["citations"] if c["doc_id"] in docs]
+    bounded = 0
+    for c in cited:
+        units = document_sentences(docs[c["doc_id"]])
+        bounded += any(s == c["start"] for s, _ in units) and any(e == c["end"] for _, e in units)
+    out: dict[str, Any] = {"quotes_bounded": bounded, "quotes_checked": len(cited)}
+    if item.get("pages") and row["correct"]:
+        out["page_ok"] = any(
+            docs[c["doc_id"]].page_at(c["start"]) in item["pages"]
+            for c in cited
+            if c["doc_id"] in item["sources"]
+        )
+    return out
 
 
 def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +191,12 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "value_first": m.share([r["value_first"] for r in answered_values]),
         "value_first_right": m.share([r["lead_has_gold"] for r in answered_values]),
         "verified": m.share([r["verified"] for r in rows if not r["abstained"]]),
+        "page_correct": m.share([r["page_ok"] for r in rows if "page_ok" in r]),
+        "quotes_on_boundaries": (
+            round(sum(r.get("quotes_bounded", 0) for r in rows) / checked, 4)
+            if (checked := sum(r.get("quotes_checked", 0) for r in rows))
+            else None
+        ),
         "latency_ms_by_backend": {
             b: _percentiles(sorted(r["latency_ms"] for r in rows if r["backend"] == b))
             for b in sorted({r["backend"] for r in rows})

@@ -1,6 +1,9 @@
 """Eval suites: a corpus plus gold questions, each question in a `dev` or a `test` split.
 
 - `seeds`: the five shipped articles and `evals/gold.jsonl` (its `split` field).
+- `realdocs`: nine real files from Debian's documentation packages (five PDF, one of them with no
+  Unicode map, four HTML manual pages) in `evals/realdocs/docs/`, and `evals/realdocs/gold.jsonl`
+  (written before any run); the split is by document: four dev files, five test files.
 - `squad2`: eight Wikipedia articles of SQuAD 2.0 (`../shared/bench/squad2/`), one document per
   article, every question asked against the index of all eight. Two whole articles are the test
   split (nothing is tuned on them); the other six are dev.
@@ -24,7 +27,8 @@ from rag.ingest import load_documents
 from rag.types import Document
 
 ROOT = Path(__file__).resolve().parent.parent
-SUITES = ("seeds", "squad2")
+SUITES = ("seeds", "squad2", "realdocs")
+REALDOCS = ROOT / "evals" / "realdocs"
 SQUAD2_DEFAULT = ROOT.parent / "shared" / "bench" / "squad2" / "dev-articles-0-7.json"
 # Held out: chosen before any tuning, one technical and one institutional article.
 SQUAD2_TEST_ARTICLES = ("Steam_engine", "Harvard_University")
@@ -119,6 +123,9 @@ def load_suite(name: str, squad2: Path | None = None) -> Suite:
         for item in items:
             item.setdefault("split", "dev")
         return Suite("seeds", load_documents([ROOT / "seeds"]), items)
+    if name == "realdocs":
+        items = load_gold(REALDOCS / "gold.jsonl")
+        return Suite("realdocs", load_documents([REALDOCS / "docs"]), items)
     if name == "squad2":
         path = squad2 or squad2_path()
         if not path.is_file():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from langchain_text_splitters import RecursiveCharacterTextSplitter
 
@@ -43,7 +44,10 @@ def chunk_documents(docs: list[Document], size: int = 800, overlap: int = 100) -
 
 
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+|\n+")
-_ABBREV = re.compile(r"(?:\b(?:[A-Z]\.){1,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|Inc|Co|Ltd)\.)$")
+_ABBREV = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:[a-z]\.){2,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|Inc|Co|Ltd|"
+    r"Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|al|cf|approx|resp|ca|Prof|ex)\.)$"
+)
 
 
 def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
@@ -60,6 +64,34 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
         start = end
     _add_span(text, start, len(text), offset, spans)
     return spans
+
+
+def document_sentences(doc: Document) -> tuple[tuple[int, int], ...]:
+    """The sentence units of a document: a code block is one unit, everything else is split by
+    `sentence_spans` (a line break always ends a unit: parsers re-join hard-wrapped lines)."""
+    return _units(doc.text, doc.code)
+
+
+@lru_cache(maxsize=256)
+def _units(text: str, code: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    if not code:
+        return tuple(sentence_spans(text))
+    spans: list[tuple[int, int]] = []
+    cursor = 0
+    for start, end in code:
+        spans += sentence_spans(text[cursor:start], cursor)
+        stripped = text[start:end]
+        if stripped.strip():
+            lead = len(stripped) - len(stripped.lstrip())
+            spans.append((start + lead, start + len(stripped.rstrip())))
+        cursor = end
+    spans += sentence_spans(text[cursor:], cursor)
+    return tuple(spans)
+
+
+def in_code(doc: Document, start: int) -> bool:
+    """Does offset `start` fall inside one of the document's code blocks?"""
+    return any(s <= start < e for s, e in doc.code)
 
 
 def _next_is_word(text: str, pos: int) -> bool:

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 from itertools import pairwise
 
-from rag.chunk import sentence_spans
+from rag.chunk import document_sentences, sentence_spans
 from rag.injection import addresses_assistant
 from rag.text import numbers, terms
 from rag.types import Citation, Document, Passage
@@ -84,15 +83,10 @@ def with_markers(text: str, numbers_used: list[int]) -> str:
     return text + marks  # '… “a quote.” [1]' or no closing stop at all
 
 
-@lru_cache(maxsize=4096)
-def _doc_sentences(text: str) -> tuple[tuple[int, int], ...]:
-    return tuple(sentence_spans(text))
-
-
 def passage_sentences(passage: Passage, doc: Document) -> list[tuple[int, int]]:
     """Whole document sentences that overlap the passage's chunk (exact document offsets)."""
     chunk = passage.chunk
-    return [(s, e) for s, e in _doc_sentences(doc.text) if e > chunk.start and s < chunk.end]
+    return [(s, e) for s, e in document_sentences(doc) if e > chunk.start and s < chunk.end]
 
 
 def support(claim: str, source: str) -> float:

@@ -44,7 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--port", type=int, default=None)
 
     p = sub.add_parser("eval", help="score the pipeline on an eval suite or a gold question file")
-    p.add_argument("--suite", choices=("seeds", "squad2"), default=None, help="an eval suite")
+    p.add_argument(
+        "--suite", choices=("seeds", "squad2", "realdocs"), default=None, help="an eval suite"
+    )
     p.add_argument("--split", choices=("dev", "test"), default=None, help="default: both")
     p.add_argument("--limit", type=int, default=None, help="an even sample of N questions")
     p.add_argument(

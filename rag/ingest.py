@@ -40,14 +40,7 @@ def read_document(path: Path, doc_id: str | None = None) -> tuple[Document, tupl
     except OSError as exc:
         raise ParseError(f"{path}: cannot read ({exc.strerror})") from exc
     parsed = parse(path.name, data)
-    doc = Document(
-        doc_id=doc_id or path.stem,
-        title=parsed.title,
-        text=parsed.text,
-        path=str(path),
-        pages=parsed.pages,
-    )
-    return doc, parsed.notes
+    return parsed.document(doc_id or path.stem, str(path)), parsed.notes
 
 
 def _files(path: Path) -> list[Path]:

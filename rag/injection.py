@@ -33,7 +33,21 @@ _PATTERNS = [
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
 
 
+# Program text: a call with a string argument (`print("-- Do you have any", kind, "?")`), an
+# interpreter prompt, an assignment. A manual's code says nothing to a reader of the answer.
+_CODE = re.compile(
+    r"\b[A-Za-z_][\w.]*\((?:[^()]|\([^()]*\))*[\"'](?:[^()]|\([^()]*\))*\)"
+    r"|^\s*(?:>>>|\.\.\.|\$|%)\s|^\s*[A-Za-z_][\w.\[\]'\"]*\s*=[^=]"
+)
+
+
+def looks_like_code(sentence: str) -> bool:
+    """Is this program text (a call with a string argument, a prompt line, an assignment)?"""
+    return _CODE.search(sentence) is not None
+
+
 @lru_cache(maxsize=65_536)  # the ranker, verification and the warnings ask about one sentence
 def addresses_assistant(sentence: str) -> bool:
-    """Does this sentence speak to an AI assistant (an instruction) rather than state a fact?"""
-    return _INSTRUCTION.search(sentence) is not None
+    """Does this sentence speak to an AI assistant (an instruction) rather than state a fact?
+    Program text never does: its words are data a program prints, not a request."""
+    return _INSTRUCTION.search(sentence) is not None and not looks_like_code(sentence)

@@ -1,22 +1,29 @@
-"""Files to text: .txt/.md, .pdf (page starts kept), .html (main text), .docx.
+"""Files to a document's cleaned text: .txt/.md, .pdf, .html, .docx, each through blocks
+(`rag.blocks`), so that paragraphs are whole, tables are rows and code is one unit.
 
-`parse(name, data)` returns the text a document is indexed and cited by; a file that cannot be
-read raises ParseError with a reason a user can act on, and never stops other files.
+`parse(name, data)` returns what a document is indexed and cited by; a file that cannot be read
+raises ParseError with a reason a user can act on, and never stops other files. Pages that could
+not be read (a PDF without a Unicode map and no OCR) are listed in `Parsed.unread_pages`.
 """
 
 from __future__ import annotations
 
 import io
-import re
+import zipfile
 from dataclasses import dataclass, field
 
+from rag.blocks import Block, assemble, clean_line, text_blocks
 from rag.errors import RagError
+from rag.types import Document
 
 SUFFIXES = (".txt", ".md", ".pdf", ".html", ".htm", ".docx")
+# A DOCX is a zip: its members are checked before anything is inflated.
+DOCX_MAX_UNZIPPED = 50_000_000
+DOCX_MAX_RATIO = 100
 
 
 class ParseError(RagError):
-    """One file could not be turned into text (unsupported, binary, broken, empty)."""
+    """One file could not be turned into text (unsupported, binary, broken, empty, too big)."""
 
     status_code = 422
 
@@ -26,7 +33,14 @@ class Parsed:
     title: str
     text: str
     pages: tuple[int, ...] = ()  # PDF: where each page starts in `text` (page 1 at 0)
-    notes: tuple[str, ...] = field(default=())  # e.g. a stated decoding fallback
+    notes: tuple[str, ...] = field(default=())  # e.g. a stated decoding fallback, OCR'd pages
+    code: tuple[tuple[int, int], ...] = ()  # code blocks: (start, end) in `text`, one unit each
+    unread_pages: tuple[int, ...] = ()  # PDF pages no text could be read from
+
+    def document(self, doc_id: str, path: str = "") -> Document:
+        return Document(
+            doc_id, self.title, self.text, path, self.pages, self.code, self.unread_pages
+        )
 
 
 def parse(name: str, data: bytes) -> Parsed:
@@ -36,16 +50,29 @@ def parse(name: str, data: bytes) -> Parsed:
     if parser is None:
         raise ParseError(f"{name}: unsupported file type; supported: {', '.join(SUFFIXES)}")
     try:
+        _sniff(suffix, data)
         parsed = parser(data)
     except ParseError as exc:
+        raise ParseError(f"{name}: {exc}") from exc
+    except ValueError as exc:  # the parsers' own limits and broken files, with their reason
         raise ParseError(f"{name}: {exc}") from exc
     except Exception as exc:  # a broken file of a supported type: say so, never crash
         raise ParseError(f"{name}: cannot read this {suffix} file ({type(exc).__name__})") from exc
     if not parsed.text.strip():
-        raise ParseError(f"{name}: no text in this file")
+        why = (
+            f"; pages that could not be read: {len(parsed.unread_pages)}"
+            if parsed.unread_pages
+            else ""
+        )
+        raise ParseError(f"{name}: no readable text in this file{why}" + _ocr_hint(parsed))
     stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     title = parsed.title.strip() or title_of(parsed.text, stem)
-    return Parsed(title[:300], parsed.text, parsed.pages, parsed.notes)
+    return Parsed(title[:300], parsed.text, parsed.pages, parsed.notes, parsed.code,
+                  parsed.unread_pages)  # fmt: skip
+
+
+def _ocr_hint(parsed: Parsed) -> str:
+    return "".join(f" ({n})" for n in parsed.notes if "could not be read" in n)
 
 
 def title_of(text: str, fallback: str) -> str:
@@ -57,106 +84,83 @@ def title_of(text: str, fallback: str) -> str:
     return fallback
 
 
+_MAGIC = {b"%PDF": ".pdf", b"PK\x03\x04": ".docx"}
+
+
+def _sniff(suffix: str, data: bytes) -> None:
+    """The bytes must be the suffix's format: a PDF renamed .md is refused, not indexed as
+    binary garbage."""
+    head = data[:1024].lstrip()
+    found = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    if suffix == ".pdf" and found != ".pdf":
+        raise ParseError("not a PDF file (it does not start with %PDF)")
+    if suffix == ".docx" and found != ".docx":
+        raise ParseError("not a DOCX file (it is not a zip container)")
+    if suffix not in {".pdf", ".docx"} and found is not None:
+        kind = "PDF" if found == ".pdf" else "zip (DOCX)"
+        raise ParseError(f"this is a {kind} file, not {suffix}: rename it to its real type")
+
+
 def _text(data: bytes) -> Parsed:
     if b"\x00" in data[:8192]:
         raise ParseError("binary data, not text")
+    notes: tuple[str, ...] = ()
     try:
-        return Parsed("", data.decode("utf-8-sig"))
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        pass
-    text = data.decode("cp1252", errors="replace")
-    controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
-    if controls > len(text) / 100:
-        raise ParseError("binary data, not text")
-    return Parsed("", text, notes=("not UTF-8: decoded as Windows-1252 (Latin-1)",))
+        text = data.decode("cp1252", errors="replace")
+        controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
+        if controls > len(text) / 100:
+            raise ParseError("binary data, not text") from None
+        notes = ("not UTF-8: decoded as Windows-1252 (Latin-1)",)
+    blocks = [
+        Block(b.kind, b.text if b.kind == "code" else clean_line(b.text), tight=b.tight)
+        for b in text_blocks(text)
+    ]
+    done = assemble(blocks)
+    return Parsed("", done.text, notes=notes, code=done.code)
 
 
 def _pdf(data: bytes) -> Parsed:
-    from pypdf import PdfReader
+    from rag.parse_pdf import read_pdf
 
-    reader = PdfReader(io.BytesIO(data))
-    if reader.is_encrypted:
-        raise ParseError("encrypted PDF")
-    pages: list[int] = []
-    parts: list[str] = []
-    offset = 0
-    for page in reader.pages:
-        text = _tidy(page.extract_text() or "")
-        pages.append(offset)
-        parts.append(text)
-        offset += len(text) + 2
-    if not any(p.strip() for p in parts):
-        raise ParseError("no extractable text (a scanned PDF? OCR is not supported)")
-    meta = reader.metadata
-    title = str(meta.title) if meta is not None and meta.title else ""
-    return Parsed(title, "\n\n".join(parts), tuple(pages))
-
-
-_BLOCKS = [
-    "p",
-    "div",
-    "section",
-    "article",
-    "main",
-    "header",
-    "footer",
-    "aside",
-    "nav",
-    "li",
-    "ul",
-    "ol",
-    "tr",
-    "table",
-    "h1",
-    "h2",
-    "h3",
-    "h4",
-    "h5",
-    "h6",
-    "blockquote",
-    "pre",
-    "br",
-    "hr",
-    "dd",
-    "dt",
-    "figcaption",
-]
-_NOISE = ("script", "style", "noscript", "template", "nav", "footer", "form", "iframe", "svg")
+    pdf = read_pdf(data)
+    done = assemble(pdf.blocks, pdf.n_pages)
+    return Parsed(pdf.title, done.text, done.pages, tuple(pdf.notes), done.code,
+                  tuple(pdf.unread))  # fmt: skip
 
 
 def _html(data: bytes) -> Parsed:
-    from bs4 import BeautifulSoup
+    from rag.parse_html import read_html
 
-    soup = BeautifulSoup(data, "html.parser")
-    title = soup.title.get_text(" ", strip=True) if soup.title else ""
-    h1 = soup.find("h1")
-    if not title and h1 is not None:
-        title = h1.get_text(" ", strip=True)
-    for tag in soup(_NOISE):
-        tag.decompose()
-    root = soup.find("main") or soup.find("article") or soup.body or soup
-    for tag in root.find_all(_BLOCKS):
-        tag.insert_before("\n\n")
-        tag.insert_after("\n\n")
-    return Parsed(title, _tidy(root.get_text("")))
+    page = read_html(data)
+    done = assemble(page.blocks)
+    return Parsed(page.title, done.text, notes=tuple(page.notes), code=done.code)
 
 
 def _docx(data: bytes) -> Parsed:
     import docx
 
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        total = sum(i.file_size for i in archive.infolist())
+        packed = sum(max(1, i.compress_size) for i in archive.infolist())
+    if total > DOCX_MAX_UNZIPPED or total > DOCX_MAX_RATIO * max(packed, 1) + 1_000_000:
+        raise ParseError(
+            f"this DOCX inflates to {total:,} bytes (limit {DOCX_MAX_UNZIPPED:,}, "
+            f"or {DOCX_MAX_RATIO}x its packed size): refused as a possible zip bomb"
+        )
     document = docx.Document(io.BytesIO(data))
-    blocks = [p.text for p in document.paragraphs]
+    blocks = []
+    for p in document.paragraphs:
+        style = (p.style.name or "").lower() if p.style is not None else ""
+        kind = "heading" if style.startswith(("heading", "title")) else "paragraph"
+        kind = "item" if "list" in style else kind
+        blocks.append(Block(kind, clean_line(p.text)))
     for table in document.tables:
         for row in table.rows:
-            blocks.append(" | ".join(cell.text.strip() for cell in row.cells))
+            blocks.append(Block("row", " | ".join(clean_line(c.text) for c in row.cells)))
     title = document.core_properties.title or ""
-    return Parsed(title, _tidy("\n\n".join(blocks)))
-
-
-def _tidy(text: str) -> str:
-    """Spaces collapsed inside lines, at most one blank line between paragraphs."""
-    lines = [re.sub(r"[ \t\u00a0]+", " ", line).strip() for line in text.splitlines()]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+    return Parsed(title, assemble(blocks).text)
 
 
 _PARSERS = {

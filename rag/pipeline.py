@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from rag.answerability import Scorer, make_scorer
+from rag.chunk import in_code
 from rag.cite import parse_claims, passage_sentences, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts, say_sources_disagree, short_title
@@ -431,7 +432,7 @@ def _instructions_in(passages: Sequence[Passage], documents: Mapping[str, Docume
     for p in passages:
         doc = documents[p.chunk.doc_id]
         for s, e in passage_sentences(p, doc):
-            if addresses_assistant(doc.text[s:e]):
+            if not in_code(doc, s) and addresses_assistant(doc.text[s:e]):
                 quote = " ".join(doc.text[s:e].split()[:8])
                 out.append(
                     f"passage [{p.n}] ({short_title(p.title)}) holds text addressed to an AI "

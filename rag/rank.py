@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rag.answerability import Scorer
-from rag.chunk import sentence_spans
+from rag.chunk import document_sentences, in_code
 from rag.cite import CLOSING, passage_sentences
 from rag.embed import Embedder, embed_query
 from rag.injection import addresses_assistant
@@ -107,7 +107,8 @@ class Ranker:
             spans = passage_sentences(p, doc)
             for i, (s, e) in enumerate(spans):
                 text = doc.text[s:e]
-                if (doc.doc_id, s) in seen or _is_heading(text) or addresses_assistant(text):
+                injected = not in_code(doc, s) and addresses_assistant(text)
+                if (doc.doc_id, s) in seen or _is_heading(text) or injected:
                     continue  # an instruction to an AI in a document is data, never an answer
                 seen.add((doc.doc_id, s))
                 context = " ".join(doc.text[a:b] for a, b in spans[max(0, i - 1) : i + 2 : 2])
@@ -121,7 +122,7 @@ class Ranker:
         keys = [
             (doc.doc_id, s, e)
             for doc in self.documents.values()
-            for s, e in sentence_spans(doc.text)
+            for s, e in document_sentences(doc)
             if (doc.doc_id, s, e) not in self._vectors
         ][:limit]
         for at in range(0, len(keys), batch):
@@ -206,7 +207,7 @@ def _idf(documents: Iterable[Document]) -> dict[str, float]:
     df: Counter[str] = Counter()
     n = 0
     for doc in documents:
-        for s, e in sentence_spans(doc.text):
+        for s, e in document_sentences(doc):
             n += 1
             df.update(set(terms(doc.text[s:e])))
     return {t: math.log(1 + n / c) for t, c in df.items()}

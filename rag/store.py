@@ -216,6 +216,18 @@ def clean_up(index_dir: Path, keep: set[str]) -> None:
         stray.unlink(missing_ok=True)
 
 
+def _document(row: dict[str, Any]) -> Document:
+    """A Document from its JSON row (lists back to tuples; older rows lack the newer fields)."""
+    return Document(
+        **{
+            **row,
+            "pages": tuple(row.get("pages", ())),
+            "code": tuple(tuple(span) for span in row.get("code", ())),
+            "unread_pages": tuple(row.get("unread_pages", ())),
+        }
+    )
+
+
 def read_documents(folder: Path) -> dict[str, Document]:
     """The documents of a build ({} when there is none); IndexMismatchError if they are
     unreadable (a writer must not mistake a damaged index for an empty one)."""
@@ -223,7 +235,7 @@ def read_documents(folder: Path) -> dict[str, Document]:
         return {}
     try:
         rows = json.loads((folder / "documents.json").read_text("utf-8"))
-        docs = [Document(**{**d, "pages": tuple(d.get("pages", ()))}) for d in rows]
+        docs = [_document(d) for d in rows]
     except Exception as exc:
         raise IndexMismatchError(
             f"the documents of the index at {folder} are unreadable ({exc}): "

@@ -17,6 +17,8 @@ class Document:
     text: str
     path: str = ""
     pages: tuple[int, ...] = ()  # PDF: where each page starts in `text`
+    code: tuple[tuple[int, int], ...] = ()  # code blocks (start, end): one sentence unit each
+    unread_pages: tuple[int, ...] = ()  # PDF pages whose text could not be read
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character `offset` (None for files without pages)."""

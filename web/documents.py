@@ -46,7 +46,8 @@ def summary(d: Document, settings: Settings) -> dict[str, Any]:
         "n_chars": len(d.text),
         "n_pages": len(d.pages) or None,
         "source": "upload" if uploaded else d.path,
-        "status": "indexed",
+        "status": "partial" if d.unread_pages else "indexed",
+        "unread_pages": list(d.unread_pages),
     }
 
 
@@ -126,6 +127,7 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     pipeline = get_pipeline(request)
     settings = pipeline.settings
     errors: list[dict[str, str]] = []
+    notes: list[dict[str, str]] = []  # what a parser says of a file it read (OCR, unread pages)
     conflicts = 0  # files whose id is taken (PUT replaces them): nothing added then is a 409
     parsed: list[tuple[Document, bytes]] = []
     for name, data in files:
@@ -136,7 +138,8 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
             continue
         doc_id = replace_id or doc_id_for(name)
         path = settings.upload_dir / f"{doc_id}.{name.rsplit('.', 1)[-1].lower()}"
-        parsed.append((Document(doc_id, p.title, p.text, str(path), p.pages), data))
+        parsed.append((p.document(doc_id, str(path)), data))
+        notes += [{"file": name, "note": n} for n in p.notes]
     saved: list[tuple[Path, bytes | None]] = []  # to undo if the commit fails
     added: list[Document] = []
 
@@ -180,6 +183,7 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     body = {
         "documents": [summary(d, settings) for d in added],
         "errors": errors,
+        "notes": notes,
         "build": result.build.name if result and result.build else None,
     }
     if not added:

@@ -43,7 +43,8 @@ class DocumentSummary(BaseModel):
     n_chars: int
     n_pages: int | None = None  # PDFs
     source: str = ""  # "upload", or the file it was indexed from
-    status: str = "indexed"
+    status: str = "indexed"  # "partial" when some PDF pages could not be read
+    unread_pages: list[int] = []  # PDF pages whose text could not be read (no OCR)
 
 
 class DocumentOut(BaseModel):

@@ -1,0 +1,280 @@
+"""PDF to blocks: pdfminer.six's text boxes in reading order (two columns read column by column),
+hard-wrapped lines re-joined, hyphenation undone, running headers, footers and page numbers
+dropped, figure-label soup dropped, the title from the metadata or the first page's largest
+text. A page whose text is glyph codes or empty is read by OCR when tesseract is installed
+(`rag.ocr`), else reported in `PdfText.unread`.
+
+pdfminer.six was chosen by measuring on the realdocs PDFs (docs/evaluation.md): pypdf and PDFium
+give lines without boxes, so columns interleave and paragraphs cannot be told apart.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import statistics
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rag.blocks import Block, Vocabulary, clean_line, is_bullet, reflow
+from rag.ocr import ocr_available, ocr_pdf_page, readable
+
+MAX_PAGES = 2_000
+
+
+@dataclass
+class PdfText:
+    title: str
+    blocks: list[Block]
+    n_pages: int
+    unread: list[int] = field(default_factory=list)  # pages no text could be read from
+    ocr: list[int] = field(default_factory=list)  # pages read by OCR
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Box:
+    page: int
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    lines: list[str]
+    size: float  # median font size
+
+
+class PdfParseError(ValueError):
+    """Raised for encrypted or over-long PDFs with a reason a user can act on."""
+
+
+def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
+    """Blocks of a PDF file's text, page by page."""
+    from pdfminer.layout import LAParams, LTPage
+    from pdfminer.pdfdocument import PDFPasswordIncorrect
+    from pdfminer.pdfparser import PDFSyntaxError
+
+    from pdfminer.high_level import extract_pages  # isort: skip
+
+    params = LAParams(line_margin=0.5, char_margin=2.0, word_margin=0.1, boxes_flow=None)
+    pages: list[tuple[LTPage, list[_Box]]] = []
+    try:
+        for number, layout in enumerate(extract_pages(io.BytesIO(data), laparams=params), 1):
+            if number > MAX_PAGES:
+                raise PdfParseError(f"more than {MAX_PAGES} pages")
+            pages.append((layout, _boxes(layout, number)))
+    except PDFPasswordIncorrect as exc:
+        raise PdfParseError("encrypted PDF") from exc
+    except PDFSyntaxError as exc:
+        raise PdfParseError(f"not a readable PDF ({exc})") from exc
+    result = PdfText(_metadata_title(data), [], len(pages))
+    repeated = _running_text([b for _, boxes in pages for b in boxes], len(pages))
+    vocabulary = Vocabulary(line for _, boxes in pages for b in boxes for line in b.lines)
+    for number, (layout, boxes) in enumerate(pages, 1):
+        text = "\n".join(line for b in boxes for line in b.lines)
+        if not readable(text):
+            page_text = ocr_pdf_page(data, number - 1) if ocr and ocr_available() else None
+            if page_text is not None and readable(page_text):
+                result.ocr.append(number)
+                result.blocks += _ocr_blocks(page_text, number, vocabulary)
+            elif text.strip() or _has_images(layout):
+                result.unread.append(number)
+            continue
+        kept = [b for b in _reading_order(boxes, layout.width) if not _dropped(b, repeated)]
+        for box in kept:
+            box.lines = [_CID.sub("", line) for line in box.lines]  # stray unmapped symbols
+            result.blocks += _box_blocks(box, vocabulary)
+    if not result.title:
+        result.title = _largest_text(pages[0][1]) if pages else ""
+    if result.ocr:
+        result.notes.append(f"read by OCR: {_ranges(result.ocr)}")
+    if result.unread:
+        why = "" if ocr_available() else " (install tesseract-ocr to read them by OCR)"
+        result.notes.append(
+            f"pages that could not be read (glyph codes without a Unicode map, or images): "
+            f"{_ranges(result.unread)}{why}"
+        )
+    return result
+
+
+def _boxes(layout: Any, page: int) -> list[_Box]:
+    from pdfminer.layout import LTChar, LTTextBox, LTTextLine
+
+    out = []
+    for element in layout:
+        if not isinstance(element, LTTextBox):
+            continue
+        lines, sizes = [], []
+        for line in element:
+            if not isinstance(line, LTTextLine):
+                continue
+            text = clean_line(_tex_ligatures(line.get_text()))
+            if text:
+                lines.append(text)
+                sizes += [c.size for c in line if isinstance(c, LTChar)]
+        if lines:
+            size = statistics.median(sizes) if sizes else 0.0
+            out.append(_Box(page, element.x0, element.y0, element.x1, element.y1, lines, size))
+    return out
+
+
+_TEX_LIGATURE = re.compile(r"(?<=[A-Za-z])\(cid:(1[1-5])\)|\(cid:(1[1-5])\)(?=[a-z])")
+_LIGATURE_OF = {"11": "ff", "12": "fi", "13": "fl", "14": "ffi", "15": "ffl"}
+_CID = re.compile(r"\(cid:\d+\)")
+
+
+def _tex_ligatures(text: str) -> str:
+    """TeX's Type 1 fonts put ff, fi, fl, ffi, ffl at codes 11-15 with no Unicode map: pdfminer
+    writes "Satis(cid:12)ability"; inside a word those codes are the ligatures."""
+    return _TEX_LIGATURE.sub(lambda m: _LIGATURE_OF[m.group(1) or m.group(2)], text)
+
+
+def _reading_order(boxes: list[_Box], width: float) -> list[_Box]:
+    """Top to bottom; where the page has two columns, the left column before the right one.
+    Boxes spanning the middle (titles, wide figures) cut the page into bands read in turn."""
+    middle = width / 2
+    spans = [b for b in boxes if b.x0 < middle - 10 and b.x1 > middle + 10]
+    two_column = len(boxes) - len(spans) >= 4 and any(b.x0 >= middle - 10 for b in boxes)
+    if not two_column:
+        return sorted(boxes, key=lambda b: (-b.y1, b.x0))
+    ordered: list[_Box] = []
+    band: list[_Box] = []
+    for box in sorted(boxes, key=lambda b: -b.y1):
+        if box in spans:
+            ordered += sorted(band, key=lambda b: (b.x0 >= middle - 10, -b.y1))
+            ordered.append(box)
+            band = []
+        else:
+            band.append(box)
+    return ordered + sorted(band, key=lambda b: (b.x0 >= middle - 10, -b.y1))
+
+
+_PAGE_NUMBER = re.compile(r"^(?:page\s*)?[ivxlc\d]+(?:\s*(?:/|of)\s*\d+)?$", re.IGNORECASE)
+
+
+def _shape(line: str) -> str:
+    return re.sub(r"\d+", "#", line.lower()).strip()
+
+
+def _running_text(boxes: list[_Box], n_pages: int) -> set[str]:
+    """Lines that repeat near the top or bottom of many pages: running headers and footers."""
+    if n_pages < 3:
+        return set()
+    seen: Counter[str] = Counter()
+    for box in boxes:
+        seen.update({_shape(line) for line in box.lines[:2] + box.lines[-2:]})
+    return {shape for shape, n in seen.items() if n >= max(3, n_pages // 2)}
+
+
+def _dropped(box: _Box, repeated: set[str]) -> bool:
+    lines = [ln for ln in box.lines if _shape(ln) not in repeated]
+    if len(lines) != len(box.lines):
+        box.lines = lines
+    if not lines:
+        return True
+    text = " ".join(lines)
+    if len(lines) <= 2 and _PAGE_NUMBER.match(text.strip()):
+        return True
+    visible = [ch for ch in text if not ch.isspace()]
+    letters = sum(ch.isalpha() for ch in visible)
+    words = re.findall(r"[A-Za-z]{3,}", text)
+    # figure labels and axis ticks: mostly symbols and digits, hardly a word
+    return bool(visible) and (
+        letters / len(visible) < 0.35 or (len(words) < 2 and len(text) < 40 and len(lines) > 2)
+    )
+
+
+def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:
+    """Paragraphs and list items of one text box."""
+    blocks: list[Block] = []
+    current: list[str] = []
+    kind = "paragraph"
+
+    def flush() -> None:
+        if current:
+            blocks.append(Block(kind, reflow(current, vocabulary), box.page))
+            current.clear()
+
+    for line in box.lines:
+        if is_bullet(line):
+            flush()
+            kind = "item"
+        current.append(line)
+    flush()
+    if len(blocks) == 1 and len(box.lines) == 1 and not re.search(r"[.!?:;,]$", box.lines[0]):
+        if len(box.lines[0].split()) <= 10:
+            blocks[0] = Block("heading", blocks[0].text, box.page)
+    return blocks
+
+
+def _ocr_blocks(text: str, page: int, vocabulary: Vocabulary) -> list[Block]:
+    blocks = []
+    for para in re.split(r"\n\s*\n", text):
+        lines = [clean_line(ln) for ln in para.splitlines() if ln.strip()]
+        if not lines:
+            continue
+        items: list[list[str]] = [[]]
+        for line in lines:
+            if is_bullet(line) and items[-1]:
+                items.append([])
+            items[-1].append(line)
+        for group in items:
+            kind = "item" if is_bullet(group[0]) else "paragraph"
+            blocks.append(Block(kind, reflow(group, vocabulary), page))
+    return blocks
+
+
+def _largest_text(boxes: list[_Box]) -> str:
+    if not boxes:
+        return ""
+    top = max(b.size for b in boxes)
+    for box in sorted(boxes, key=lambda b: -b.y1):
+        if box.size >= top - 0.1 and readable(" ".join(box.lines), minimum=1):
+            return reflow(box.lines)[:300]
+    return ""
+
+
+def _metadata_title(data: bytes) -> str:
+    from pdfminer.pdfdocument import PDFDocument
+    from pdfminer.pdfparser import PDFParser
+    from pdfminer.psparser import PSLiteral
+
+    try:
+        doc = PDFDocument(PDFParser(io.BytesIO(data)))
+        info = doc.info[0] if doc.info else {}
+        raw = info.get("Title")
+        if hasattr(raw, "resolve"):
+            raw = raw.resolve()
+        if isinstance(raw, PSLiteral):
+            raw = raw.name
+        if isinstance(raw, bytes):
+            if raw.startswith(b"\xfe\xff"):
+                title = raw[2:].decode("utf-16-be", "replace")
+            else:
+                title = raw.decode("latin-1")
+        else:
+            title = str(raw or "")
+    except Exception:
+        return ""
+    title = clean_line(title)
+    # Producers write file names and placeholders here: those are not titles.
+    if len(title) < 4 or re.search(r"\.(?:dvi|tex|docx?|pdf)$|^untitled|^microsoft", title, re.I):
+        return ""
+    return title
+
+
+def _has_images(layout: Any) -> bool:
+    from pdfminer.layout import LTFigure, LTImage
+
+    return any(isinstance(e, (LTFigure, LTImage)) for e in layout)
+
+
+def _ranges(pages: list[int]) -> str:
+    """[2, 3, 4, 7] -> "2-4, 7"."""
+    out: list[str] = []
+    for p in pages:
+        if out and out[-1].split("-")[-1] == str(p - 1):
+            out[-1] = f"{out[-1].split('-')[0]}-{p}"
+        else:
+            out.append(str(p))
+    return ", ".join(out)
