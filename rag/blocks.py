@@ -81,7 +81,7 @@ def clean_line(line: str) -> str:
 
 _BULLET = re.compile(r"^(?:[•◦▪‣∙·●○■□–—*-]|\(?\d{1,2}[.)]|\(?[a-z][.)])\s+\S")
 _HYPHEN_END = re.compile(r"([A-Za-z]+)-$")
-_WORD_START = re.compile(r"^([a-z]+)")
+_WORD_START = re.compile(r"^([A-Za-z]+)")
 
 
 def is_bullet(line: str) -> bool:
@@ -99,7 +99,8 @@ class Vocabulary:
 
     def join(self, left: str, right: str) -> str:
         """`left` ends in "word-" at a line end: the hyphen is kept when the document writes the
-        hyphenated form elsewhere (or the right part does not start in lower case), else dropped."""
+        hyphenated form more often than the joined one, or (neither written) when the right part
+        starts in upper case ("Sun-" / "Spider" -> "Sun-Spider" unless "SunSpider" is written)."""
         end = _HYPHEN_END.search(left)
         start = _WORD_START.match(right)
         if end is None or start is None:
@@ -107,7 +108,7 @@ class Vocabulary:
         head, tail = end.group(1).lower(), start.group(1).lower()
         hyphenated = self.words[f"{head}-{tail}"]
         joined = self.words[head + tail]
-        if hyphenated > joined:
+        if hyphenated > joined or (not joined and not start.group(1)[0].islower()):
             return left + right
         return left[:-1] + right
 

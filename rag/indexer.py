@@ -19,7 +19,7 @@ import numpy as np
 from rag.chunk import chunk_documents, chunk_text_for_index
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.errors import IndexMismatchError, IndexNotFoundError, SourceNotFoundError
+from rag.errors import IndexMismatchError, IndexNotFoundError
 from rag.ingest import scan
 from rag.lexical import BM25Index
 from rag.store import Store, load_store, read_documents, write_store, writer_lock
@@ -126,10 +126,9 @@ def sync(
     if settings.upload_dir.is_dir():  # first: an upload that replaced a file's document wins
         roots.insert(0, settings.upload_dir)
     found = scan(roots)
-    if not found.docs:
+    if not found.docs:  # start empty: an index that loads, abstains, and takes uploads
         shown = ", ".join(str(p) for p in roots)
-        why = "; ".join(found.errors[:5])
-        raise SourceNotFoundError(f"no readable documents in {shown}" + (f": {why}" if why else ""))
+        found.notes.append(f"no readable documents in {shown}: the index is empty")
     result = commit(
         settings,
         lambda _old: found.docs,

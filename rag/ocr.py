@@ -19,71 +19,10 @@ OCR_DPI = 300
 OCR_TIMEOUT_S = 60
 # Function words of the languages users are most likely to bring: real prose, whatever it is
 # about, is at least a few percent these; glyph codes and shifted letters never are.
-_FUNCTION_WORDS = frozenset(
-    [
-        "the",
-        "of",
-        "and",
-        "to",
-        "in",
-        "is",
-        "a",
-        "that",
-        "for",
-        "it",
-        "as",
-        "with",
-        "be",
-        "on",
-        "by",
-        "this",
-        "are",
-        "or",
-        "from",
-        "an",
-        "at",
-        "which",
-        "not",
-        "can",
-        "if",
-        "we",
-        "you",
-        "der",
-        "die",
-        "das",
-        "und",
-        "ist",
-        "nicht",
-        "mit",
-        "von",
-        "zu",
-        "den",
-        "le",
-        "la",
-        "les",
-        "et",
-        "des",
-        "est",
-        "une",
-        "un",
-        "pour",
-        "dans",
-        "el",
-        "los",
-        "las",
-        "y",
-        "que",
-        "en",
-        "por",
-        "una",
-        "se",
-        "del",
-        "il",
-        "di",
-        "che",
-        "per",
-    ]
-)
+_FUNCTION_WORD_TEXT = """the of and to in is a that for it as with be on by this are or from an at
+which not can if we you der die das und ist nicht mit von zu den le la les et des est une un pour
+dans el los las y que en por una se del il di che per"""
+_FUNCTION_WORDS = frozenset(_FUNCTION_WORD_TEXT.split())
 _GLYPH_CODE = re.compile(r"/g\d+|\(cid:\d+\)|/uni[0-9A-Fa-f]{4}|/[A-Za-z]\d{2,}")
 
 

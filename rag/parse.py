@@ -59,12 +59,11 @@ def parse(name: str, data: bytes) -> Parsed:
     except Exception as exc:  # a broken file of a supported type: say so, never crash
         raise ParseError(f"{name}: cannot read this {suffix} file ({type(exc).__name__})") from exc
     if not parsed.text.strip():
-        why = (
-            f"; pages that could not be read: {len(parsed.unread_pages)}"
-            if parsed.unread_pages
-            else ""
-        )
-        raise ParseError(f"{name}: no readable text in this file{why}" + _ocr_hint(parsed))
+        if suffix != ".pdf":
+            raise ParseError(f"{name}: no text in this file")
+        unread = len(parsed.unread_pages)
+        why = f"; pages that could not be read: {unread}" if unread else " (blank pages)"
+        raise ParseError(f"{name}: no extractable text{why}" + _ocr_hint(parsed))
     stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     title = parsed.title.strip() or title_of(parsed.text, stem)
     return Parsed(title[:300], parsed.text, parsed.pages, parsed.notes, parsed.code,
@@ -93,9 +92,9 @@ def _sniff(suffix: str, data: bytes) -> None:
     head = data[:1024].lstrip()
     found = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
     if suffix == ".pdf" and found != ".pdf":
-        raise ParseError("not a PDF file (it does not start with %PDF)")
+        raise ParseError("cannot read this .pdf file: it does not start with %PDF")
     if suffix == ".docx" and found != ".docx":
-        raise ParseError("not a DOCX file (it is not a zip container)")
+        raise ParseError("cannot read this .docx file: it is not a zip container")
     if suffix not in {".pdf", ".docx"} and found is not None:
         kind = "PDF" if found == ".pdf" else "zip (DOCX)"
         raise ParseError(f"this is a {kind} file, not {suffix}: rename it to its real type")

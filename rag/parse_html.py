@@ -80,7 +80,8 @@ def read_html(data: bytes) -> HtmlText:
     walker.walk(root)
     blocks = walker.blocks
     heading = next((b.text for b in blocks if b.kind == "heading"), "")
-    title = heading or re.split(r"\s+[—|–]\s+|\s+-\s+", page_title)[0] or page_title
+    # the page's <title> without its site name ("Security Considerations — Flask ..."), else h1
+    title = re.split(r"\s+[—|–]\s+|\s+-\s+", page_title)[0] or page_title or heading
     out = HtmlText(title, blocks, walker.hidden)
     if walker.hidden:
         out.notes.append(f"dropped {walker.hidden} hidden element(s): text a reader cannot see")

@@ -52,7 +52,6 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
     """Blocks of a PDF file's text, page by page."""
     from pdfminer.layout import LAParams, LTPage
     from pdfminer.pdfdocument import PDFPasswordIncorrect
-    from pdfminer.pdfparser import PDFSyntaxError
 
     from pdfminer.high_level import extract_pages  # isort: skip
 
@@ -65,8 +64,6 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
             pages.append((layout, _boxes(layout, number)))
     except PDFPasswordIncorrect as exc:
         raise PdfParseError("encrypted PDF") from exc
-    except PDFSyntaxError as exc:
-        raise PdfParseError(f"not a readable PDF ({exc})") from exc
     result = PdfText(_metadata_title(data), [], len(pages))
     repeated = _running_text([b for _, boxes in pages for b in boxes], len(pages))
     vocabulary = Vocabulary(line for _, boxes in pages for b in boxes for line in b.lines)
@@ -83,7 +80,8 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
         kept = [b for b in _reading_order(boxes, layout.width) if not _dropped(b, repeated)]
         for box in kept:
             box.lines = [_CID.sub("", line) for line in box.lines]  # stray unmapped symbols
-            result.blocks += _box_blocks(box, vocabulary)
+            for block in _box_blocks(box, vocabulary):
+                _append(result.blocks, block, vocabulary)
     if not result.title:
         result.title = _largest_text(pages[0][1]) if pages else ""
     if result.ocr:
@@ -184,6 +182,23 @@ def _dropped(box: _Box, repeated: set[str]) -> bool:
     )
 
 
+def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:
+    """Add `block`, or continue the previous paragraph with it when the paragraph stops
+    mid-sentence and the block goes on in lower case (a box, column or page break inside it)."""
+    last = blocks[-1] if blocks else None
+    if (
+        last is not None
+        and last.kind in {"paragraph", "heading", "item"}  # a one-line box looks like a heading
+        and block.kind == "paragraph"
+        and not re.search(r"[.!?:]['\"”’)]*$", last.text)
+        and block.text[:1].islower()
+    ):
+        kind = "item" if last.kind == "item" else "paragraph"
+        blocks[-1] = Block(kind, reflow([last.text, block.text], vocabulary), last.page)
+    else:
+        blocks.append(block)
+
+
 def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:
     """Paragraphs and list items of one text box."""
     blocks: list[Block] = []
@@ -196,15 +211,29 @@ def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:
             current.clear()
 
     for line in box.lines:
+        if _is_heading(line, len(box.lines)):
+            flush()
+            blocks.append(Block("heading", line, box.page))
+            kind = "paragraph"
+            continue
         if is_bullet(line):
             flush()
             kind = "item"
         current.append(line)
     flush()
-    if len(blocks) == 1 and len(box.lines) == 1 and not re.search(r"[.!?:;,]$", box.lines[0]):
-        if len(box.lines[0].split()) <= 10:
-            blocks[0] = Block("heading", blocks[0].text, box.page)
     return blocks
+
+
+_SECTION = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+[A-Z]")
+
+
+def _is_heading(line: str, lines_in_box: int) -> bool:
+    """A numbered section title ("2.1 Template Styles") on its own line, or a box's only line
+    that is short and does not end like a sentence."""
+    words = len(line.split())
+    if words > 10 or re.search(r"[.!?:;,]$", line):
+        return False
+    return _SECTION.match(line) is not None or lines_in_box == 1
 
 
 def _ocr_blocks(text: str, page: int, vocabulary: Vocabulary) -> list[Block]:

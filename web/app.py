@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -24,12 +26,14 @@ from rag import feedback
 from rag.config import Settings
 from rag.errors import BusyError, GeneratorError, RagError
 from rag.pipeline import MAX_K, MAX_QUESTION_CHARS, Pipeline, validate_question
-from web.deps import KeyDep, KeyRefused, PipelineDep
+from web.deps import KeyDep, KeyRefused, PipelineDep, get_pipeline
 from web.documents import router as documents_router
 from web.openai_api import router as openai_router
 from web.schemas import AnswerOut, Problem
 from web.security import Guard
 from web.streams import Slots, answer_watching, event_stream, sse_json
+
+log = logging.getLogger("rag.web")
 
 _BUSY: dict[int | str, dict[str, Any]] = {
     503: {"description": "The LLM's queue is full: retry after the Retry-After header's seconds"}
@@ -98,6 +102,17 @@ _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
+def _start_empty(settings: Settings) -> None:
+    """A server started where no index exists makes an empty one, so that the first upload is
+    accepted (another writer that got there first is fine: its build is loaded instead)."""
+    from rag.pipeline import index_documents
+
+    try:
+        index_documents(settings, [])
+    except RagError as exc:
+        log.warning("could not start an empty index: %s", exc)
+
+
 def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     """The web app; loads the pipeline at startup unless one is given."""
 
@@ -106,6 +121,8 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
         app.state.pipeline, app.state.load_error = pipeline, None
         if pipeline is None:
             try:
+                if not (settings.current_index / "manifest.json").exists():
+                    _start_empty(settings)
                 app.state.pipeline = Pipeline.load(settings)
                 app.state.pipeline.backends.warm()
                 # Sentence vectors for the ranker, in the background: answers are served
@@ -127,6 +144,10 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     @app.get("/healthz")
     async def healthz(request: Request) -> dict[str, Any]:
         # async: answered on the event loop, never queued behind answers in the thread pool.
+        # Read the `current` link itself (a readlink at most once a second): a build made by
+        # another process shows here at once, not after some /api request.
+        with contextlib.suppress(RagError):
+            get_pipeline(request)
         p = request.app.state.pipeline
         err = request.app.state.load_error
         backends = p.backends if p else None

@@ -1,0 +1,77 @@
+"""The document model: blocks, re-joined lines, hyphenation, ligatures, code as one unit."""
+
+from rag.blocks import Block, Vocabulary, assemble, clean_line, reflow, text_blocks
+from rag.chunk import document_sentences
+from rag.parse import parse
+from rag.types import Document
+
+
+def test_reflow_undoes_hyphenation_but_keeps_real_hyphens() -> None:
+    vocab = Vocabulary(["a type-stable loop", "SpiderMonkey is fast"])
+    assert reflow(["derived from Spi-", "derMonkey, with a 2x-20x speedup"], vocab) == (
+        "derived from SpiderMonkey, with a 2x-20x speedup"
+    )
+    assert (
+        reflow(["code that is type-", "stable runs fast"], vocab)
+        == "code that is type-stable runs fast"
+    )
+    assert reflow(["Sun-", "Spider is a benchmark"], vocab) == "Sun-Spider is a benchmark"
+    vocab = Vocabulary(["the SunSpider suite"])
+    assert reflow(["Sun-", "Spider is a benchmark"], vocab) == "SunSpider is a benchmark"
+
+
+def test_clean_line_expands_ligatures_and_collapses_space() -> None:
+    assert clean_line("e\ufb03cient  \ufb01le\u00a0size\n") == "efficient file size"
+
+
+def test_assemble_offsets_pages_and_code() -> None:
+    done = assemble(
+        [
+            Block("heading", "Intro", 1),
+            Block("paragraph", "One. Two.", 1),
+            Block("item", "• a", 2),
+            Block("item", "• b", 2),
+            Block("code", "x = f('a. b')\ny = 2", 3),
+        ],
+        n_pages=3,
+    )
+    assert done.text == "Intro\n\nOne. Two.\n\n• a\n• b\n\nx = f('a. b')\ny = 2"
+    assert done.pages == (0, done.text.index("• a"), done.text.index("x ="))
+    ((start, end),) = done.code
+    assert done.text[start:end] == "x = f('a. b')\ny = 2"
+
+
+def test_a_code_block_is_one_sentence_unit() -> None:
+    parsed = parse("notes.md", b"Run this. Then stop.\n\n```python\nprint('a. b')\nx = 1\n```\n")
+    doc = parsed.document("notes")
+    units = [doc.text[s:e] for s, e in document_sentences(doc)]
+    assert units == ["Run this.", "Then stop.", "print('a. b')\nx = 1"]
+
+
+def test_hard_wrapped_text_is_rejoined_and_one_paragraph_per_line_text_is_kept() -> None:
+    wrapped = (
+        "Loop statements may have an else clause; it is executed when the loop\n"
+        "terminates through exhaustion of the iterable, but not when the loop is\n"
+        "terminated by a break statement.\n"
+    )
+    doc = parse("a.txt", wrapped.encode()).document("a")
+    units = [doc.text[s:e] for s, e in document_sentences(doc)]
+    assert units == [" ".join(wrapped.split())]
+    # the seeds' shape: one long paragraph per line, each line stays where it was
+    lines = ["A" * 150 + " one.", "B" * 160 + " two.", "Short heading"]
+    kept = parse("b.txt", "\n".join(lines).encode()).text
+    assert kept == "\n".join(lines)
+
+
+def test_sentences_of_old_documents_without_blocks_are_unchanged() -> None:
+    doc = Document("d", "t", "First line\nSecond one. Third.")
+    assert [doc.text[s:e] for s, e in document_sentences(doc)] == [
+        "First line",
+        "Second one.",
+        "Third.",
+    ]
+
+
+def test_text_blocks_markdown_kinds() -> None:
+    kinds = [b.kind for b in text_blocks("# Title\n\n- one\n- two\n\n| a | b |\n\n    code\n")]
+    assert kinds == ["heading", "item", "item", "row", "code"]
