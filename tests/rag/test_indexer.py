@@ -135,3 +135,14 @@ def test_a_damaged_index_is_not_mistaken_for_an_empty_one(tmp_path: Path) -> Non
         commit(settings, lambda old: [*old.values(), new], HashEmbedder())
     result = sync(settings, embedder=HashEmbedder())  # from the sources: repaired
     assert len(result.added) == 5 and load_store(settings.current_index, "hash-v1", 256).chunks
+
+
+def test_rag_index_over_no_documents_starts_an_empty_index(tmp_path: Path) -> None:
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    settings = hash_settings(tmp_path / "index", sources=[empty])
+    result = sync(settings, embedder=HashEmbedder())
+    assert any("the index is empty" in n for n in result.notes)
+    pipeline = Pipeline.load(settings, HashEmbedder())
+    assert pipeline.documents == {}
+    assert pipeline.answer("What was the value of the USSM MoU?").abstained

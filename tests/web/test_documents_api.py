@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from rag.embed import HashEmbedder
 from rag.indexer import sync
 from rag.pipeline import Pipeline
-from tests.conftest import hash_settings, local_client, own_index
+from tests.conftest import SEEDS, hash_settings, local_client, own_index
 from tests.documents import docx_bytes, html_bytes, pdf_bytes
 from web.app import create_app
 
@@ -206,9 +206,23 @@ def test_a_server_started_before_the_index_serves_it_once_built(tmp_path: Path) 
     settings = hash_settings(tmp_path / "index")
     with local_client(create_app(settings)) as c:
         r = c.post("/api/ask", json={"question": "What was the value of the USSM MoU?"})
-        assert r.status_code == 503 and "rag index" in r.json()["detail"]
+        assert r.status_code == 200 and r.json()["abstained"]  # started empty
         sync(settings, embedder=HashEmbedder())
         time.sleep(1.1)
+        # /healthz reads the `current` link itself: no /api request is needed first
+        assert c.get("/healthz").json()["documents"] == len(list(SEEDS.glob("*.txt")))
         r = c.post("/api/ask", json={"question": "What was the value of the USSM MoU?"})
         assert r.status_code == 200 and r.json()["citations"]
         assert c.get("/healthz").json()["status"] == "ok"
+
+
+def test_a_server_without_an_index_accepts_the_first_upload(tmp_path: Path) -> None:
+    settings = hash_settings(tmp_path / "index")
+    with local_client(create_app(settings)) as c:
+        data = html_bytes("Pellham", "Pellham mine", ["The Pellham mine shipped 12 cargoes."])
+        r = c.post("/api/documents", files={"files": ("pellham.html", data, "text/html")})
+        assert r.status_code == 201, r.text
+        answer = c.post(
+            "/api/ask", json={"question": "How many cargoes did the Pellham mine ship?"}
+        )
+        assert "12" in answer.json()["answer"] and answer.json()["citations"]
