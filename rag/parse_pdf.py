@@ -271,8 +271,8 @@ def _metadata_title(data: bytes) -> str:
     try:
         doc = PDFDocument(PDFParser(io.BytesIO(data)))
         info = doc.info[0] if doc.info else {}
-        raw = info.get("Title")
-        if hasattr(raw, "resolve"):
+        raw: Any = info.get("Title")
+        if raw is not None and hasattr(raw, "resolve"):
             raw = raw.resolve()
         if isinstance(raw, PSLiteral):
             raw = raw.name
