@@ -32,12 +32,14 @@ class Assembled:
     text: str
     pages: tuple[int, ...]  # where each page starts in `text` (PDF only)
     code: tuple[tuple[int, int], ...]  # (start, end) of every code block: one unit each
+    headings: tuple[tuple[int, int], ...] = ()  # (start, end) of every heading
 
 
 def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
     """The stored text of `blocks`, with page starts and code spans as offsets into it."""
     parts: list[str] = []
     code: list[tuple[int, int]] = []
+    headings: list[tuple[int, int]] = []
     page_starts: dict[int, int] = {}
     offset = 0
     previous: Block | None = None
@@ -54,6 +56,8 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
             page_starts.setdefault(page, offset)
         if block.kind == "code":
             code.append((offset, offset + len(body)))
+        elif block.kind == "heading":
+            headings.append((offset, offset + len(body)))
         parts.append(body)
         offset += len(body)
         previous = block
@@ -65,7 +69,7 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
             filled.append(start if start is not None else (filled[-1] if filled else offset))
         pages = tuple(min(s, offset) for s in reversed(filled))
         pages = (0, *pages[1:]) if pages else ()
-    return Assembled("".join(parts), pages, tuple(code))
+    return Assembled("".join(parts), pages, tuple(code), tuple(headings))
 
 
 _LIGATURES = str.maketrans({"\u00ad": "", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl"})

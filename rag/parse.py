@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rag.blocks import Block, assemble, clean_line, text_blocks
 from rag.errors import RagError
@@ -36,10 +36,18 @@ class Parsed:
     notes: tuple[str, ...] = field(default=())  # e.g. a stated decoding fallback, OCR'd pages
     code: tuple[tuple[int, int], ...] = ()  # code blocks: (start, end) in `text`, one unit each
     unread_pages: tuple[int, ...] = ()  # PDF pages no text could be read from
+    headings: tuple[tuple[int, int], ...] = ()  # section titles: (start, end) in `text`
 
     def document(self, doc_id: str, path: str = "") -> Document:
         return Document(
-            doc_id, self.title, self.text, path, self.pages, self.code, self.unread_pages
+            doc_id,
+            self.title,
+            self.text,
+            path,
+            self.pages,
+            self.code,
+            self.unread_pages,
+            self.headings,
         )
 
 
@@ -66,8 +74,7 @@ def parse(name: str, data: bytes) -> Parsed:
         raise ParseError(f"{name}: no extractable text{why}" + _ocr_hint(parsed))
     stem = name.rsplit("/", 1)[-1].rsplit(".", 1)[0]
     title = parsed.title.strip() or title_of(parsed.text, stem)
-    return Parsed(title[:300], parsed.text, parsed.pages, parsed.notes, parsed.code,
-                  parsed.unread_pages)  # fmt: skip
+    return replace(parsed, title=title[:300])
 
 
 def _ocr_hint(parsed: Parsed) -> str:
@@ -117,7 +124,7 @@ def _text(data: bytes) -> Parsed:
         for b in text_blocks(text)
     ]
     done = assemble(blocks)
-    return Parsed("", done.text, notes=notes, code=done.code)
+    return Parsed("", done.text, notes=notes, code=done.code, headings=done.headings)
 
 
 def _pdf(data: bytes) -> Parsed:
@@ -126,7 +133,7 @@ def _pdf(data: bytes) -> Parsed:
     pdf = read_pdf(data)
     done = assemble(pdf.blocks, pdf.n_pages)
     return Parsed(pdf.title, done.text, done.pages, tuple(pdf.notes), done.code,
-                  tuple(pdf.unread))  # fmt: skip
+                  tuple(pdf.unread), done.headings)  # fmt: skip
 
 
 def _html(data: bytes) -> Parsed:
@@ -134,7 +141,8 @@ def _html(data: bytes) -> Parsed:
 
     page = read_html(data)
     done = assemble(page.blocks)
-    return Parsed(page.title, done.text, notes=tuple(page.notes), code=done.code)
+    return Parsed(page.title, done.text, notes=tuple(page.notes), code=done.code,
+                  headings=done.headings)  # fmt: skip
 
 
 def _docx(data: bytes) -> Parsed:
@@ -159,7 +167,8 @@ def _docx(data: bytes) -> Parsed:
         for row in table.rows:
             blocks.append(Block("row", " | ".join(clean_line(c.text) for c in row.cells)))
     title = document.core_properties.title or ""
-    return Parsed(title, assemble(blocks).text)
+    done = assemble(blocks)
+    return Parsed(title, done.text, headings=done.headings)
 
 
 _PARSERS = {

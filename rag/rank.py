@@ -75,6 +75,15 @@ class Ranker:
         }
         self._vectors.update({k: v for k, v in old._vectors.items() if k[0] in same})
 
+    def context_title(self, doc_id: str, start: int) -> str:
+        """What the scorer reads before a sentence: its document's title and, in a document
+        with sections (a manual page, a paper), the title of the section holding it."""
+        doc = self.documents[doc_id]
+        section = doc.section_at(start)
+        if not section or section == doc.title:
+            return doc.title
+        return f"{doc.title} / {section}"
+
     def overlap(self, question: str, sentence: str) -> float:
         """idf-weighted share of the question's terms found in the sentence."""
         q = set(terms(question))
@@ -166,7 +175,7 @@ class Ranker:
         ranked = self.first_stage(q, passages)
         if self.scorer is not None and ranked:
             head, tail = ranked[: self.depth], ranked[self.depth :]
-            pairs = [(self.documents[r.doc_id].title, r.text) for r in head]
+            pairs = [(self.context_title(r.doc_id, r.start), r.text) for r in head]
             probs = self.scorer.score(q.text, pairs)
             head = [
                 replace(r, score=self._withheld_floor(q, r.text, float(p)))

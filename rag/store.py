@@ -224,6 +224,7 @@ def _document(row: dict[str, Any]) -> Document:
             "pages": tuple(row.get("pages", ())),
             "code": tuple(tuple(span) for span in row.get("code", ())),
             "unread_pages": tuple(row.get("unread_pages", ())),
+            "headings": tuple(tuple(span) for span in row.get("headings", ())),
         }
     )
 

@@ -75,3 +75,13 @@ def test_sentences_of_old_documents_without_blocks_are_unchanged() -> None:
 def test_text_blocks_markdown_kinds() -> None:
     kinds = [b.kind for b in text_blocks("# Title\n\n- one\n- two\n\n| a | b |\n\n    code\n")]
     assert kinds == ["heading", "item", "item", "row", "code"]
+
+
+def test_headings_are_kept_and_give_each_sentence_its_section() -> None:
+    doc = parse(
+        "m.md", b"# Guide\n\n## Limits\n\nUploads stop at 16 MB.\n\n## Keys\n\nSet one."
+    ).document("m")
+    assert [doc.text[s:e] for s, e in doc.headings] == ["# Guide", "## Limits", "## Keys"]
+    assert doc.section_at(doc.text.index("Uploads")) == "## Limits"
+    assert doc.section_at(doc.text.index("Set one")) == "## Keys"
+    assert Document("d", "t", "no sections here").section_at(3) == ""
