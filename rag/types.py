@@ -22,11 +22,14 @@ class Document:
     headings: tuple[tuple[int, int], ...] = ()  # section titles (start, end), in order
 
     def section_at(self, offset: int) -> str:
-        """The title of the section holding `offset` ("" before the first heading or none)."""
+        """The title of the section holding `offset` ("" before the first heading or none),
+        without Markdown's "#" marks."""
         i = bisect.bisect_right(self.headings, (offset, offset)) - 1
         while i >= 0 and self.headings[i][0] > offset:
             i -= 1
-        return self.text[self.headings[i][0] : self.headings[i][1]] if i >= 0 else ""
+        if i < 0:
+            return ""
+        return self.text[self.headings[i][0] : self.headings[i][1]].lstrip("#").strip()
 
     def page_at(self, offset: int) -> int | None:
         """The 1-based page holding character `offset` (None for files without pages)."""

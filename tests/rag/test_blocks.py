@@ -82,6 +82,6 @@ def test_headings_are_kept_and_give_each_sentence_its_section() -> None:
         "m.md", b"# Guide\n\n## Limits\n\nUploads stop at 16 MB.\n\n## Keys\n\nSet one."
     ).document("m")
     assert [doc.text[s:e] for s, e in doc.headings] == ["# Guide", "## Limits", "## Keys"]
-    assert doc.section_at(doc.text.index("Uploads")) == "## Limits"
-    assert doc.section_at(doc.text.index("Set one")) == "## Keys"
+    assert doc.section_at(doc.text.index("Uploads")) == "Limits"
+    assert doc.section_at(doc.text.index("Set one")) == "Keys"
     assert Document("d", "t", "no sections here").section_at(3) == ""
