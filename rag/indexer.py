@@ -20,9 +20,9 @@ from rag.chunk import chunk_documents, chunk_text_for_index
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
 from rag.errors import IndexMismatchError, IndexNotFoundError
-from rag.ingest import scan
+from rag.ingest import Scan, scan
 from rag.lexical import BM25Index
-from rag.store import Store, load_store, read_documents, write_store, writer_lock
+from rag.store import Store, base_build, load_store, read_documents, write_store, writer_lock
 from rag.types import Chunk, Document
 
 Decide = Callable[[Mapping[str, Document]], list[Document]]
@@ -63,15 +63,16 @@ def commit(
     with writer_lock(settings.index_dir, settings.index_lock_wait_s):
         # What the index holds is read apart from whether its vectors can be reused: an upload
         # after a change of embedder or chunking must keep every other document (re-embedded).
-        old = None if rebuild else _current(settings, embedder)
+        base, note = base_build(settings.index_dir)
+        old = None if rebuild else _current(settings, embedder, base)
         try:  # the loaded build's documents when there is one: documents.json is read once
-            old_docs = old.documents if old is not None else read_documents(settings.current_index)
+            old_docs = old.documents if old is not None else read_documents(base)
         except IndexMismatchError:
             if not from_sources:
                 raise
             old_docs = {}  # `rag index` rebuilds a damaged index from its sources
         docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
-        result = Commit()
+        result = Commit(notes=[note] if note else [])
         new_ids = {d.doc_id for d in docs}
         result.removed = sorted(set(old_docs) - new_ids)
         for doc in docs:
@@ -125,27 +126,36 @@ def sync(
     roots = [Path(p) for p in (paths or settings.sources)]
     if settings.upload_dir.is_dir():  # first: an upload that replaced a file's document wins
         roots.insert(0, settings.upload_dir)
-    found = scan(roots)
-    if not found.docs:  # start empty: an index that loads, abstains, and takes uploads
-        shown = ", ".join(str(p) for p in roots)
-        found.notes.append(f"no readable documents in {shown}: the index is empty")
+    found = Scan()
+
+    def decide(_old: Mapping[str, Document]) -> list[Document]:
+        # Under the writer lock: an upload or a delete that committed while this process
+        # waited is on disk now, so it is neither lost nor brought back.
+        nonlocal found
+        uploads = [settings.upload_dir] if settings.upload_dir.is_dir() else []
+        found = scan(uploads + [r for r in roots if r != settings.upload_dir])
+        if not found.docs:  # start empty: an index that loads, abstains, and takes uploads
+            shown = ", ".join(str(p) for p in roots)
+            found.notes.append(f"no readable documents in {shown}: the index is empty")
+        return found.docs
+
     result = commit(
         settings,
-        lambda _old: found.docs,
+        decide,
         embedder,
         rebuild,
         [str(p) for p in roots],
         progress,
         from_sources=True,
     )
-    result.errors, result.notes = found.errors, found.notes
+    result.errors, result.notes = found.errors, result.notes + found.notes
     return result
 
 
-def _current(settings: Settings, embedder: Embedder) -> Store | None:
-    """The current build when its vectors can be reused (same embedder and chunking)."""
+def _current(settings: Settings, embedder: Embedder, base: Path) -> Store | None:
+    """The base build when its vectors can be reused (same embedder and chunking)."""
     try:
-        store = load_store(settings.current_index, embedder.name, embedder.dim)
+        store = load_store(base, embedder.name, embedder.dim)
     except (IndexNotFoundError, IndexMismatchError):
         return None
     if store.manifest.get("chunking") != _chunking(settings):

@@ -205,6 +205,20 @@ def _point_current(index_dir: Path, build: Path) -> None:
     clean_up(index_dir, keep={build.name, previous or ""})
 
 
+def base_build(index_dir: Path) -> tuple[Path, str]:
+    """The build a commit starts from: what `current` points at, or, when the link is missing or
+    broken (deleted by hand, a half-restored backup), the newest complete build, with a note;
+    never "empty" while a complete build exists."""
+    current = index_dir / "current"
+    if (current / "manifest.json").exists():
+        return current, ""
+    builds = [b for b in index_dir.glob("build-*") if (b / "manifest.json").exists()]
+    if not builds:
+        return current, ""
+    newest = max(builds, key=lambda b: (b / "manifest.json").stat().st_mtime)
+    return newest, f"`current` was missing or broken: started from the newest build, {newest.name}"
+
+
 def clean_up(index_dir: Path, keep: set[str]) -> None:
     """Remove builds not in `keep` (and their Milvus collections) and stray `.current-*` links
     (call with the writer lock)."""

@@ -105,19 +105,28 @@ def delete(doc_id: str, request: Request) -> dict[str, Any]:
     pipeline = get_pipeline(request)
     settings = pipeline.settings
     found: list[Document] = []
+    removed: list[tuple[Path, bytes]] = []  # the uploaded original, to put back if it fails
 
     def decide(old: Mapping[str, Document]) -> list[Document]:
         if doc_id not in old:
             raise DocumentNotFoundError(f"no indexed document has id {doc_id!r}")
         found.append(old[doc_id])
+        original = Path(old[doc_id].path) if old[doc_id].path else None
+        if original is not None and original.parent == settings.upload_dir and original.exists():
+            # Removed under the writer lock: a `rag index` waiting for it cannot read it back.
+            removed.append((original, original.read_bytes()))
+            original.unlink()
         return [d for d in old.values() if d.doc_id != doc_id]
 
-    result = commit(settings, decide, pipeline.embedder)
+    try:
+        result = commit(settings, decide, pipeline.embedder)
+    except BaseException:
+        for original, data in removed:
+            _write_atomic(original, data)
+        raise
     note = ""
     path = Path(found[0].path) if found and found[0].path else None
-    if path is not None and path.parent == settings.upload_dir:
-        path.unlink(missing_ok=True)
-    elif path is not None:
+    if path is not None and path.parent != settings.upload_dir:
         note = f"{path} is still on disk: the next `rag index` adds it back unless it is removed"
     _serve(request, pipeline, result.build)
     return {"deleted": doc_id, "build": result.build.name if result.build else None, "note": note}

@@ -90,3 +90,39 @@ def test_kill_9_during_an_index_update_keeps_the_last_good_build(tmp_path: Path,
     leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
     assert len(list(settings.index_dir.glob("build-*"))) == 2  # the new one and the previous
+
+
+def test_rag_index_reads_the_sources_under_the_writer_lock(tmp_path: Path) -> None:
+    """A file that lands while `rag index` waits for another writer (an upload committing) is in
+    the build it writes: the sources are read after the lock is taken, not before."""
+    import threading
+
+    from rag.store import writer_lock
+
+    settings = own_index(tmp_path)
+    corpus = settings.sources[0]
+    done: list = []
+    with writer_lock(settings.index_dir):
+        worker = threading.Thread(
+            target=lambda: done.append(sync(settings, embedder=HashEmbedder()))
+        )
+        worker.start()
+        time.sleep(0.5)  # the sync is waiting for the lock now
+        (corpus / "late.txt").write_text("The Pellham mine shipped 12 cargoes in 2025.\n")
+    worker.join(timeout=60)
+    assert done and "late" in done[0].added
+
+
+def test_a_missing_current_link_is_never_taken_for_an_empty_index(tmp_path: Path) -> None:
+    from rag.indexer import commit
+    from rag.store import read_documents
+    from rag.types import Document
+
+    settings = own_index(tmp_path)
+    before = set(read_documents(settings.current_index))
+    (settings.index_dir / "current").unlink()  # deleted by hand, a half-restored backup
+    new = Document("pellham", "Pellham", "The Pellham mine shipped 12 cargoes in 2025.")
+    result = commit(settings, lambda old: [*old.values(), new], HashEmbedder())
+    after = set(read_documents(settings.current_index))
+    assert after == before | {"pellham"}
+    assert any("`current` was missing" in n for n in result.notes)
