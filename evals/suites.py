@@ -56,8 +56,8 @@ class Suite:
         digest = hashlib.sha256()
         for doc in self.documents:
             digest.update(f"{doc.doc_id}\0{doc.title}\0{doc.text}\0".encode())
-            if doc.code or doc.headings:  # the structure parsers add (none for SQuAD, seeds)
-                digest.update(f"{doc.code}\0{doc.headings}\0".encode())
+            if doc.blocks:  # the structure parsers add (none for SQuAD and the seeds)
+                digest.update(f"{doc.blocks}\0".encode())
         return digest.hexdigest()[:12]
 
 

@@ -4,7 +4,9 @@ on a page, joined into the one cleaned text that citations, the viewer and the i
 Layout of the stored text: blocks are separated by a blank line, except consecutive list items
 and table rows, which sit one per line. A paragraph never holds a line break (hard-wrapped lines
 are re-joined, end-of-line hyphenation undone), so a line break in the text always ends a unit;
-a code block keeps its lines verbatim and is one unit (`Assembled.code`).
+a code block keeps its lines verbatim. `Assembled.blocks` records where each heading, item, row
+and code block sits ((start, end, kind); paragraphs are the rest): items, rows and code blocks
+are one sentence unit each, headings name the section of what follows.
 """
 
 from __future__ import annotations
@@ -31,15 +33,13 @@ class Block:
 class Assembled:
     text: str
     pages: tuple[int, ...]  # where each page starts in `text` (PDF only)
-    code: tuple[tuple[int, int], ...]  # (start, end) of every code block: one unit each
-    headings: tuple[tuple[int, int], ...] = ()  # (start, end) of every heading
+    blocks: tuple[tuple[int, int, str], ...] = ()  # (start, end, kind) of all but paragraphs
 
 
 def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
-    """The stored text of `blocks`, with page starts and code spans as offsets into it."""
+    """The stored text of `blocks`, with page starts and block spans as offsets into it."""
     parts: list[str] = []
-    code: list[tuple[int, int]] = []
-    headings: list[tuple[int, int]] = []
+    spans: list[tuple[int, int, str]] = []
     page_starts: dict[int, int] = {}
     offset = 0
     previous: Block | None = None
@@ -54,10 +54,8 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
             offset += len(sep)
         for page in range(len(page_starts) + 1, block.page + 1):
             page_starts.setdefault(page, offset)
-        if block.kind == "code":
-            code.append((offset, offset + len(body)))
-        elif block.kind == "heading":
-            headings.append((offset, offset + len(body)))
+        if block.kind != "paragraph":
+            spans.append((offset, offset + len(body), block.kind))
         parts.append(body)
         offset += len(body)
         previous = block
@@ -69,7 +67,7 @@ def assemble(blocks: Iterable[Block], n_pages: int = 0) -> Assembled:
             filled.append(start if start is not None else (filled[-1] if filled else offset))
         pages = tuple(min(s, offset) for s in reversed(filled))
         pages = (0, *pages[1:]) if pages else ()
-    return Assembled("".join(parts), pages, tuple(code), tuple(headings))
+    return Assembled("".join(parts), pages, tuple(spans))
 
 
 _LIGATURES = str.maketrans({"\u00ad": "", "\ufb00": "ff", "\ufb01": "fi", "\ufb02": "fl"})

@@ -67,18 +67,20 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
 
 
 def document_sentences(doc: Document) -> tuple[tuple[int, int], ...]:
-    """The sentence units of a document: a code block is one unit, everything else is split by
-    `sentence_spans` (a line break always ends a unit: parsers re-join hard-wrapped lines)."""
-    return _units(doc.text, doc.code)
+    """The sentence units of a document: a list item, a table row or a code block is one unit;
+    everything else is split by `sentence_spans` (a line break always ends a unit: parsers
+    re-join hard-wrapped lines)."""
+    atoms = tuple((s, e) for s, e, kind in doc.blocks if kind in {"item", "row", "code"})
+    return _units(doc.text, atoms)
 
 
 @lru_cache(maxsize=256)
-def _units(text: str, code: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
-    if not code:
+def _units(text: str, atoms: tuple[tuple[int, int], ...]) -> tuple[tuple[int, int], ...]:
+    if not atoms:
         return tuple(sentence_spans(text))
     spans: list[tuple[int, int]] = []
     cursor = 0
-    for start, end in code:
+    for start, end in atoms:
         spans += sentence_spans(text[cursor:start], cursor)
         stripped = text[start:end]
         if stripped.strip():

@@ -34,20 +34,12 @@ class Parsed:
     text: str
     pages: tuple[int, ...] = ()  # PDF: where each page starts in `text` (page 1 at 0)
     notes: tuple[str, ...] = field(default=())  # e.g. a stated decoding fallback, OCR'd pages
-    code: tuple[tuple[int, int], ...] = ()  # code blocks: (start, end) in `text`, one unit each
+    blocks: tuple[tuple[int, int, str], ...] = ()  # headings, items, rows, code: (start, end, kind)
     unread_pages: tuple[int, ...] = ()  # PDF pages no text could be read from
-    headings: tuple[tuple[int, int], ...] = ()  # section titles: (start, end) in `text`
 
     def document(self, doc_id: str, path: str = "") -> Document:
         return Document(
-            doc_id,
-            self.title,
-            self.text,
-            path,
-            self.pages,
-            self.code,
-            self.unread_pages,
-            self.headings,
+            doc_id, self.title, self.text, path, self.pages, self.blocks, self.unread_pages
         )
 
 
@@ -124,7 +116,7 @@ def _text(data: bytes) -> Parsed:
         for b in text_blocks(text)
     ]
     done = assemble(blocks)
-    return Parsed("", done.text, notes=notes, code=done.code, headings=done.headings)
+    return Parsed("", done.text, notes=notes, blocks=done.blocks)
 
 
 def _pdf(data: bytes) -> Parsed:
@@ -132,8 +124,8 @@ def _pdf(data: bytes) -> Parsed:
 
     pdf = read_pdf(data)
     done = assemble(pdf.blocks, pdf.n_pages)
-    return Parsed(pdf.title, done.text, done.pages, tuple(pdf.notes), done.code,
-                  tuple(pdf.unread), done.headings)  # fmt: skip
+    return Parsed(pdf.title, done.text, done.pages, tuple(pdf.notes), done.blocks,
+                  tuple(pdf.unread))  # fmt: skip
 
 
 def _html(data: bytes) -> Parsed:
@@ -141,8 +133,7 @@ def _html(data: bytes) -> Parsed:
 
     page = read_html(data)
     done = assemble(page.blocks)
-    return Parsed(page.title, done.text, notes=tuple(page.notes), code=done.code,
-                  headings=done.headings)  # fmt: skip
+    return Parsed(page.title, done.text, notes=tuple(page.notes), blocks=done.blocks)
 
 
 def _docx(data: bytes) -> Parsed:
@@ -168,7 +159,7 @@ def _docx(data: bytes) -> Parsed:
             blocks.append(Block("row", " | ".join(clean_line(c.text) for c in row.cells)))
     title = document.core_properties.title or ""
     done = assemble(blocks)
-    return Parsed(title, done.text, headings=done.headings)
+    return Parsed(title, done.text, blocks=done.blocks)
 
 
 _PARSERS = {

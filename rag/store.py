@@ -236,9 +236,8 @@ def _document(row: dict[str, Any]) -> Document:
         **{
             **row,
             "pages": tuple(row.get("pages", ())),
-            "code": tuple(tuple(span) for span in row.get("code", ())),
+            "blocks": tuple(tuple(span) for span in row.get("blocks", ())),
             "unread_pages": tuple(row.get("unread_pages", ())),
-            "headings": tuple(tuple(span) for span in row.get("headings", ())),
         }
     )
 

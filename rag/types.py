@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Any
 
 
@@ -17,9 +18,18 @@ class Document:
     text: str
     path: str = ""
     pages: tuple[int, ...] = ()  # PDF: where each page starts in `text`
-    code: tuple[tuple[int, int], ...] = ()  # code blocks (start, end): one sentence unit each
+    # Where each heading, list item, table row and code block sits, (start, end, kind), in
+    # order; the rest is paragraphs. Items, rows and code are one sentence unit each.
+    blocks: tuple[tuple[int, int, str], ...] = ()
     unread_pages: tuple[int, ...] = ()  # PDF pages whose text could not be read
-    headings: tuple[tuple[int, int], ...] = ()  # section titles (start, end), in order
+
+    @cached_property
+    def code(self) -> tuple[tuple[int, int], ...]:
+        return tuple((s, e) for s, e, kind in self.blocks if kind == "code")
+
+    @cached_property
+    def headings(self) -> tuple[tuple[int, int], ...]:
+        return tuple((s, e) for s, e, kind in self.blocks if kind == "heading")
 
     def section_at(self, offset: int) -> str:
         """The title of the section holding `offset` ("" before the first heading or none),

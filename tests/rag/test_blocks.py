@@ -37,8 +37,12 @@ def test_assemble_offsets_pages_and_code() -> None:
     )
     assert done.text == "Intro\n\nOne. Two.\n\n• a\n• b\n\nx = f('a. b')\ny = 2"
     assert done.pages == (0, done.text.index("• a"), done.text.index("x ="))
-    ((start, end),) = done.code
-    assert done.text[start:end] == "x = f('a. b')\ny = 2"
+    assert [(done.text[s:e], kind) for s, e, kind in done.blocks] == [
+        ("Intro", "heading"),
+        ("• a", "item"),
+        ("• b", "item"),
+        ("x = f('a. b')\ny = 2", "code"),
+    ]
 
 
 def test_a_code_block_is_one_sentence_unit() -> None:
