@@ -181,6 +181,11 @@ class Settings(BaseSettings):
     allowed_hosts: str = ""
     max_body_kb: int = Field(default=256, ge=1, le=1_000_000)  # JSON request bodies
     max_upload_mb: int = Field(default=25, ge=1, le=10_000)  # one upload request, all files
+    # Each PDF, HTML or DOCX file is parsed in a child process with this address-space cap and
+    # wall-clock limit (OCR included: ~3 s a page), so a hostile file costs bounded memory and
+    # time and never holds the writer lock. Over a limit: that file's error, the others go on.
+    parse_memory_mb: int = Field(default=2048, ge=256, le=65_536)
+    parse_timeout_s: float = Field(default=300.0, gt=0, le=86_400)
     rate_limit_per_minute: int = Field(default=240, ge=0, le=1_000_000)  # per client; 0 = off
     feedback_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
 

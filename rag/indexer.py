@@ -133,7 +133,8 @@ def sync(
         # waited is on disk now, so it is neither lost nor brought back.
         nonlocal found
         uploads = [settings.upload_dir] if settings.upload_dir.is_dir() else []
-        found = scan(uploads + [r for r in roots if r != settings.upload_dir])
+        limits = (settings.parse_memory_mb, settings.parse_timeout_s)
+        found = scan(uploads + [r for r in roots if r != settings.upload_dir], limits)
         if not found.docs:  # start empty: an index that loads, abstains, and takes uploads
             shown = ", ".join(str(p) for p in roots)
             found.notes.append(f"no readable documents in {shown}: the index is empty")

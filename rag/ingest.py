@@ -33,13 +33,23 @@ def doc_id_for(filename: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "document"
 
 
-def read_document(path: Path, doc_id: str | None = None) -> tuple[Document, tuple[str, ...]]:
+Limits = tuple[int, float]  # (memory MB, seconds) for a file parsed in a child process
+
+
+def read_document(
+    path: Path, doc_id: str | None = None, limits: Limits | None = None
+) -> tuple[Document, tuple[str, ...]]:
     """One file to a Document (id: the file stem) and any notes; ParseError if unreadable."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise ParseError(f"{path}: cannot read ({exc.strerror})") from exc
-    parsed = parse(path.name, data)
+    if limits is None:
+        parsed = parse(path.name, data)
+    else:
+        from rag.isolate import parse_isolated
+
+        parsed = parse_isolated(path.name, data, *limits)
     return parsed.document(doc_id or path.stem, str(path)), parsed.notes
 
 
@@ -51,7 +61,7 @@ def _files(path: Path) -> list[Path]:
     return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
 
 
-def scan(paths: Iterable[Path]) -> Scan:
+def scan(paths: Iterable[Path], limits: Limits | None = None) -> Scan:
     """Every readable document under `paths`, sorted by id; unreadable files and repeated ids
     are reported in `errors` and skipped."""
     found = Scan()
@@ -59,7 +69,7 @@ def scan(paths: Iterable[Path]) -> Scan:
     for root in paths:
         for file in _files(Path(root)):
             try:
-                doc, notes = read_document(file)
+                doc, notes = read_document(file, limits=limits)
             except ParseError as exc:
                 found.errors.append(str(exc))
                 continue

@@ -54,6 +54,8 @@ def parse(name: str, data: bytes) -> Parsed:
         parsed = parser(data)
     except ParseError as exc:
         raise ParseError(f"{name}: {exc}") from exc
+    except MemoryError:
+        raise  # over the memory cap of the child process that parses it (rag.isolate)
     except ValueError as exc:  # the parsers' own limits and broken files, with their reason
         raise ParseError(f"{name}: {exc}") from exc
     except Exception as exc:  # a broken file of a supported type: say so, never crash

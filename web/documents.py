@@ -19,7 +19,8 @@ from rag.config import Settings
 from rag.errors import DocumentNotFoundError
 from rag.indexer import commit
 from rag.ingest import doc_id_for
-from rag.parse import ParseError, parse
+from rag.isolate import parse_isolated
+from rag.parse import ParseError
 from rag.pipeline import Pipeline
 from rag.store import load_store
 from rag.types import Document
@@ -141,7 +142,7 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     parsed: list[tuple[Document, bytes]] = []
     for name, data in files:
         try:
-            p = parse(name, data)
+            p = parse_isolated(name, data, settings.parse_memory_mb, settings.parse_timeout_s)
         except ParseError as exc:
             errors.append({"file": name, "detail": str(exc)})
             continue
