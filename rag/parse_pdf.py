@@ -55,13 +55,14 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
 
     from pdfminer.high_level import extract_pages  # isort: skip
 
+    hidden: list[str] = []
     params = LAParams(line_margin=0.5, char_margin=2.0, word_margin=0.1, boxes_flow=None)
     pages: list[tuple[LTPage, list[_Box]]] = []
     try:
         for number, layout in enumerate(extract_pages(io.BytesIO(data), laparams=params), 1):
             if number > MAX_PAGES:
                 raise PdfParseError(f"more than {MAX_PAGES} pages")
-            pages.append((layout, _boxes(layout, number)))
+            pages.append((layout, _boxes(layout, number, hidden)))
     except PDFPasswordIncorrect as exc:
         raise PdfParseError("encrypted PDF") from exc
     result = PdfText(_metadata_title(data), [], len(pages))
@@ -86,6 +87,8 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
         result.title = _largest_text(pages[0][1]) if pages else ""
     if result.ocr:
         result.notes.append(f"read by OCR: {_ranges(result.ocr)}")
+    if hidden:
+        result.notes.append(f"dropped {len(hidden)} line(s) of hidden text (white or sub-point)")
     if result.unread:
         why = "" if ocr_available() else " (install tesseract-ocr to read them by OCR)"
         result.notes.append(
@@ -95,7 +98,9 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
     return result
 
 
-def _boxes(layout: Any, page: int) -> list[_Box]:
+def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
+    """The page's text boxes; lines a reader cannot see (white or sub-point text) go to
+    `hidden` instead: they are never indexed, so never an answer or support."""
     from pdfminer.layout import LTChar, LTTextBox, LTTextLine
 
     out = []
@@ -107,13 +112,29 @@ def _boxes(layout: Any, page: int) -> list[_Box]:
             if not isinstance(line, LTTextLine):
                 continue
             text = clean_line(_tex_ligatures(line.get_text()))
-            if text:
+            chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
+            unseen = sum(1 for c in chars if c.size < 1 or _white(c.graphicstate.ncolor))
+            if text and chars and unseen > len(chars) / 2:
+                hidden.append(text)
+            elif text:
                 lines.append(text)
                 sizes += [c.size for c in line if isinstance(c, LTChar)]
         if lines:
             size = statistics.median(sizes) if sizes else 0.0
             out.append(_Box(page, element.x0, element.y0, element.x1, element.y1, lines, size))
     return out
+
+
+def _white(color: Any) -> bool:
+    """Gray 1, RGB (1, 1, 1) or CMYK (0, 0, 0, 0): text drawn in white on a white page."""
+    values = color if isinstance(color, (list, tuple)) else [color]
+    try:
+        numbers = [float(v) for v in values]
+    except (TypeError, ValueError):
+        return False
+    if len(numbers) == 4:
+        return all(v <= 0.05 for v in numbers)
+    return bool(numbers) and all(v >= 0.95 for v in numbers)
 
 
 _TEX_LIGATURE = re.compile(r"(?<=[A-Za-z])\(cid:(1[1-5])\)|\(cid:(1[1-5])\)(?=[a-z])")
