@@ -67,3 +67,28 @@ class IndexBusyError(RagError):
     """Another writer holds the index lock (the CLI exits non-zero, the API answers 409)."""
 
     status_code = 409
+
+
+class StorageError(RagError):
+    """The index folder cannot take the write: disk full (507) or read-only (503)."""
+
+    status_code = 507
+
+
+def storage_error(exc: OSError, folder: object) -> StorageError | None:
+    """A StorageError with an actionable message for a full or read-only disk, else None."""
+    import errno
+
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageError(
+            f"no space left for the index at {folder}: free some disk space (or delete "
+            "documents) and retry; nothing was changed"
+        )
+    if exc.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        error = StorageError(
+            f"the index at {folder} cannot be written ({exc.strerror}): make it writable, or "
+            "point RAG_INDEX_DIR at a writable folder; nothing was changed"
+        )
+        error.status_code = 503
+        return error
+    return None

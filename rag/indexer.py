@@ -19,7 +19,7 @@ import numpy as np
 from rag.chunk import chunk_documents, chunk_text_for_index
 from rag.config import Settings
 from rag.embed import Embedder, make_embedder
-from rag.errors import IndexMismatchError, IndexNotFoundError
+from rag.errors import IndexMismatchError, IndexNotFoundError, storage_error
 from rag.ingest import Scan, scan
 from rag.lexical import BM25Index
 from rag.store import Store, base_build, load_store, read_documents, write_store, writer_lock
@@ -58,8 +58,27 @@ def commit(
     from_sources: bool = False,
 ) -> Commit:
     """Under the writer lock: `decide(current documents)` gives the new documents; write them.
-    `from_sources`: `decide` reads the files, not the index (a damaged index is then rebuilt)."""
+    `from_sources`: `decide` reads the files, not the index (a damaged index is then rebuilt).
+    A full or read-only disk is a StorageError (507 / 503), never a half-written index."""
     embedder = embedder or make_embedder(settings)
+    try:
+        return _commit(settings, decide, embedder, rebuild, sources, progress, from_sources)
+    except OSError as exc:
+        error = storage_error(exc, settings.index_dir)
+        if error is None:
+            raise
+        raise error from exc
+
+
+def _commit(
+    settings: Settings,
+    decide: Decide,
+    embedder: Embedder,
+    rebuild: bool,
+    sources: list[str] | None,
+    progress: bool,
+    from_sources: bool,
+) -> Commit:
     with writer_lock(settings.index_dir, settings.index_lock_wait_s):
         # What the index holds is read apart from whether its vectors can be reused: an upload
         # after a change of embedder or chunking must keep every other document (re-embedded).

@@ -7,6 +7,7 @@ Uploaded originals are kept in `<index_dir>/uploads/` so `rag index` keeps them.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +29,7 @@ from web.deps import KeyDep, PipelineDep, get_pipeline, swap
 from web.schemas import DeletedOut, DocumentOut, DocumentSummary, IngestOut, Problem
 
 router = APIRouter()
+log = logging.getLogger("rag.web")
 MAX_FILES = 20
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No or wrong API key"},
@@ -123,7 +125,7 @@ def delete(doc_id: str, request: Request) -> dict[str, Any]:
         result = commit(settings, decide, pipeline.embedder)
     except BaseException:
         for original, data in removed:
-            _write_atomic(original, data)
+            _restore(original, data)
         raise
     note = ""
     path = Path(found[0].path) if found and found[0].path else None
@@ -184,10 +186,7 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
         result = commit(settings, decide, pipeline.embedder) if parsed else None
     except BaseException:
         for path, before in reversed(saved):
-            if before is None:
-                path.unlink(missing_ok=True)
-            else:
-                _write_atomic(path, before)
+            _restore(path, before)
         raise
     _serve(request, pipeline, result.build if result else None)
     body = {
@@ -209,13 +208,29 @@ def _serve(request: Request, pipeline: Pipeline, build: Path | None) -> None:
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Temp name, fsync, rename; the temp file never outlives a failed write (a full disk)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with tmp.open("wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _restore(path: Path, data: bytes | None) -> None:
+    """Undo one file change after a failed commit (best effort: the disk may still be full)."""
+    try:
+        if data is None:
+            path.unlink(missing_ok=True)
+        else:
+            _write_atomic(path, data)
+    except OSError as exc:
+        log.warning("could not restore %s after a failed commit: %s", path, exc)
 
 
 def _problem(status: int, detail: str, errors: list[dict[str, str]] | None = None) -> JSONResponse:
