@@ -9,6 +9,7 @@ point leaves `current` on the last good build; the next commit removes what it l
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,13 +57,18 @@ def commit(
     sources: list[str] | None = None,
     progress: bool = False,
     from_sources: bool = False,
+    on_commit: Callable[[], None] | None = None,
 ) -> Commit:
     """Under the writer lock: `decide(current documents)` gives the new documents; write them.
     `from_sources`: `decide` reads the files, not the index (a damaged index is then rebuilt).
-    A full or read-only disk is a StorageError (507 / 503), never a half-written index."""
+    A full or read-only disk is a StorageError (507 / 503), never a half-written index.
+    `on_commit` runs under the same lock once the new documents are committed (an upload moves
+    its file into place there, so no other writer ever sees one without the other)."""
     embedder = embedder or make_embedder(settings)
     try:
-        return _commit(settings, decide, embedder, rebuild, sources, progress, from_sources)
+        return _commit(
+            settings, decide, embedder, rebuild, sources, progress, from_sources, on_commit
+        )
     except OSError as exc:
         error = storage_error(exc, settings.index_dir)
         if error is None:
@@ -78,59 +84,107 @@ def _commit(
     sources: list[str] | None,
     progress: bool,
     from_sources: bool,
+    on_commit: Callable[[], None] | None,
 ) -> Commit:
     with writer_lock(settings.index_dir, settings.index_lock_wait_s):
-        # What the index holds is read apart from whether its vectors can be reused: an upload
-        # after a change of embedder or chunking must keep every other document (re-embedded).
-        base, note = base_build(settings.index_dir)
-        old = None if rebuild else _current(settings, embedder, base)
-        try:  # the loaded build's documents when there is one: documents.json is read once
-            old_docs = old.documents if old is not None else read_documents(base)
-        except IndexMismatchError:
-            if not from_sources:
-                raise
-            old_docs = {}  # `rag index` rebuilds a damaged index from its sources
-        docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
-        result = Commit(notes=[note] if note else [])
-        new_ids = {d.doc_id for d in docs}
-        result.removed = sorted(set(old_docs) - new_ids)
-        for doc in docs:
-            if doc.doc_id not in old_docs:
-                result.added.append(doc.doc_id)
-            elif text_hash(old_docs[doc.doc_id]) != text_hash(doc):
-                result.replaced.append(doc.doc_id)
-        unchanged = {d.doc_id for d in docs} - set(result.added) - set(result.replaced)
-        same = not (result.added or result.replaced or result.removed)
-        if old is not None and same and all(old_docs[d.doc_id] == d for d in docs):
-            result.unchanged, result.manifest = len(docs), old.manifest
-            return result  # nothing to write
-        chunks, vectors, reused = _chunks_and_vectors(
-            settings, docs, old, unchanged, embedder, progress
-        )
-        result.unchanged = len(unchanged)
-        result.reused_chunks, result.embedded_chunks = reused, len(chunks) - reused
-        titles = {d.doc_id: d.title for d in docs}
-        texts = [_index_text(settings, titles, c) for c in chunks]
-        manifest = {
-            "embedding_model": embedder.name,
-            "chunking": _chunking(settings),
-            "sources": sources
-            if sources is not None
-            else (old.manifest.get("sources", []) if old else []),
-        }
-        result.build = write_store(
-            settings.index_dir,
-            docs,
-            chunks,
-            vectors,
-            manifest,
-            BM25Index.build(texts) if texts else None,
-            settings.hnsw_min_vectors,
-            locked=True,
-            milvus_uri=settings.milvus_target,
-        )
-        result.manifest = {**manifest, "n_documents": len(docs), "n_chunks": len(chunks)}
+        result = _write(settings, decide, embedder, rebuild, sources, progress, from_sources)
+        if on_commit is not None:
+            on_commit()
         return result
+
+
+def _write(
+    settings: Settings,
+    decide: Decide,
+    embedder: Embedder,
+    rebuild: bool,
+    sources: list[str] | None,
+    progress: bool,
+    from_sources: bool,
+) -> Commit:
+    """The body of a commit (the caller holds the writer lock)."""
+    # What the index holds is read apart from whether its vectors can be reused: an upload
+    # after a change of embedder or chunking must keep every other document (re-embedded).
+    base, note = base_build(settings.index_dir)
+    old = None if rebuild else _current(settings, embedder, base)
+    try:  # the loaded build's documents when there is one: documents.json is read once
+        old_docs = old.documents if old is not None else read_documents(base)
+    except IndexMismatchError:
+        if not from_sources:
+            raise
+        old_docs = {}  # `rag index` rebuilds a damaged index from its sources
+    notes = [note] if note else []
+    notes += reconcile_uploads(settings, old_docs, base)
+    docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
+    result = Commit(notes=notes)
+    new_ids = {d.doc_id for d in docs}
+    result.removed = sorted(set(old_docs) - new_ids)
+    for doc in docs:
+        if doc.doc_id not in old_docs:
+            result.added.append(doc.doc_id)
+        elif text_hash(old_docs[doc.doc_id]) != text_hash(doc):
+            result.replaced.append(doc.doc_id)
+    unchanged = {d.doc_id for d in docs} - set(result.added) - set(result.replaced)
+    same = not (result.added or result.replaced or result.removed)
+    if old is not None and same and all(old_docs[d.doc_id] == d for d in docs):
+        result.unchanged, result.manifest = len(docs), old.manifest
+        return result  # nothing to write
+    chunks, vectors, reused = _chunks_and_vectors(
+        settings, docs, old, unchanged, embedder, progress
+    )
+    result.unchanged = len(unchanged)
+    result.reused_chunks, result.embedded_chunks = reused, len(chunks) - reused
+    titles = {d.doc_id: d.title for d in docs}
+    texts = [_index_text(settings, titles, c) for c in chunks]
+    manifest = {
+        "embedding_model": embedder.name,
+        "chunking": _chunking(settings),
+        "sources": sources
+        if sources is not None
+        else (old.manifest.get("sources", []) if old else []),
+    }
+    result.build = write_store(
+        settings.index_dir,
+        docs,
+        chunks,
+        vectors,
+        manifest,
+        BM25Index.build(texts) if texts else None,
+        settings.hnsw_min_vectors,
+        locked=True,
+        milvus_uri=settings.milvus_target,
+    )
+    result.manifest = {**manifest, "n_documents": len(docs), "n_chunks": len(chunks)}
+    return result
+
+
+PENDING = ".pending-"
+
+
+def pending_path(path: Path) -> Path:
+    """Where an upload's file waits until its document is committed."""
+    return path.with_name(PENDING + path.name)
+
+
+def reconcile_uploads(settings: Settings, old: Mapping[str, Document], base: Path) -> list[str]:
+    """Files an upload left pending when its process died (kill -9): one whose document the
+    base build committed after it was written is moved into place; any other was never
+    indexed, and is removed. Either way it is reported, never silently indexed."""
+    notes: list[str] = []
+    if not settings.upload_dir.is_dir():
+        return notes
+    manifest = base / "manifest.json"
+    built = manifest.stat().st_mtime if manifest.exists() else 0.0
+    paths = {d.path for d in old.values()}
+    for pending in sorted(settings.upload_dir.glob(PENDING + "*")):
+        final = pending.with_name(pending.name[len(PENDING) :])
+        if str(final) in paths and pending.stat().st_mtime <= built:
+            os.replace(pending, final)
+            notes.append(f"completed an upload interrupted after its commit: {final.name}")
+        else:
+            pending.unlink(missing_ok=True)
+            notes.append(f"removed an upload interrupted before it was indexed: {final.name}")
+    return notes
 
 
 def sync(

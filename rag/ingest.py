@@ -58,7 +58,12 @@ def _files(path: Path) -> list[Path]:
         raise SourceNotFoundError(f"source path not found: {path}")
     if path.is_file():
         return [path]
-    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES)
+    # Hidden files (".pending-…" uploads, editors' swap files) are never documents.
+    return sorted(
+        p
+        for p in path.rglob("*")
+        if p.is_file() and p.suffix.lower() in SUFFIXES and not p.name.startswith(".")
+    )
 
 
 def scan(paths: Iterable[Path], limits: Limits | None = None) -> Scan:

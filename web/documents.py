@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 
 from rag.config import Settings
 from rag.errors import DocumentNotFoundError
-from rag.indexer import commit
+from rag.indexer import commit, pending_path
 from rag.ingest import doc_id_for
 from rag.isolate import parse_isolated
 from rag.parse import ParseError
@@ -175,15 +175,26 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
                 if old_path.parent == settings.upload_dir and old_path.exists():
                     saved.append((old_path, old_path.read_bytes()))
                     old_path.unlink()
-            path = Path(doc.path)
-            saved.append((path, path.read_bytes() if path.exists() else None))
-            _write_atomic(path, data)
+            # Written beside its final name; moved into place once the document is committed
+            # (under the same lock): a crash in between leaves a pending file that the next
+            # commit reconciles and reports, never an upload file without its document.
+            pending = pending_path(Path(doc.path))
+            saved.append((pending, None))
+            _write_atomic(pending, data)
             out[doc.doc_id] = doc
             added.append(doc)
         return list(out.values())
 
+    def move_into_place() -> None:
+        for doc in added:
+            os.replace(pending_path(Path(doc.path)), doc.path)
+
     try:
-        result = commit(settings, decide, pipeline.embedder) if parsed else None
+        result = (
+            commit(settings, decide, pipeline.embedder, on_commit=move_into_place)
+            if parsed
+            else None
+        )
     except BaseException:
         for path, before in reversed(saved):
             _restore(path, before)

@@ -126,3 +126,35 @@ def test_a_missing_current_link_is_never_taken_for_an_empty_index(tmp_path: Path
     after = set(read_documents(settings.current_index))
     assert after == before | {"pellham"}
     assert any("`current` was missing" in n for n in result.notes)
+
+
+def test_an_upload_killed_before_its_commit_is_removed_and_reported(tmp_path: Path) -> None:
+    settings = own_index(tmp_path)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    orphan = settings.upload_dir / ".pending-velmora.txt"  # what kill -9 mid-upload leaves
+    orphan.write_text("The Velmora port handled 912 ore ships last year.\n")
+    result = sync(settings, embedder=HashEmbedder())
+    assert any("interrupted before it was indexed: velmora.txt" in n for n in result.notes)
+    assert not orphan.exists() and "velmora" not in result.added
+
+
+def test_an_upload_killed_after_its_commit_is_completed_and_reported(tmp_path: Path) -> None:
+    from rag.indexer import commit
+    from rag.store import read_documents
+    from rag.types import Document
+
+    settings = own_index(tmp_path)
+    settings.upload_dir.mkdir(parents=True, exist_ok=True)
+    final = settings.upload_dir / "velmora.txt"
+    pending = settings.upload_dir / ".pending-velmora.txt"
+    text = "The Velmora port handled 912 ore ships last year."
+
+    def decide(old: dict) -> list:  # as an upload does: the file is written under the lock
+        pending.write_text(text + "\n")
+        return [*old.values(), Document("velmora", "V", text, str(final))]
+
+    commit(settings, decide, HashEmbedder())  # then the process dies before moving the file
+    result = sync(settings, embedder=HashEmbedder())
+    assert any("interrupted after its commit: velmora.txt" in n for n in result.notes)
+    assert final.exists() and not pending.exists()
+    assert "velmora" in read_documents(settings.current_index)
