@@ -26,11 +26,19 @@ class Scan:
     notes: list[str] = field(default_factory=list)
 
 
+MAX_ID_BYTES = 120
+
+
 def doc_id_for(filename: str) -> str:
-    """A document id from a file name: its stem, with characters outside [A-Za-z0-9._-] as '-'."""
+    """A document id from a file name: its stem with letters and digits of any script kept
+    ("документ", "文件"), other characters as '-', cut to 120 bytes of UTF-8 (a file named
+    after it stays under the usual 255-byte limit)."""
     name = Path(filename.replace("\\", "/")).name
     stem = name.rsplit(".", 1)[0] if "." in name else name
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem).strip("-.") or "document"
+    doc_id = re.sub(r"[^\w.-]+", "-", stem).strip("-.")
+    while len(doc_id.encode()) > MAX_ID_BYTES:
+        doc_id = doc_id[:-1]
+    return doc_id.strip("-.") or "document"
 
 
 Limits = tuple[int, float]  # (memory MB, seconds) for a file parsed in a child process

@@ -67,3 +67,11 @@ def test_doc_ids_for_uploads_are_safe_in_urls_and_file_names() -> None:
     assert doc_id_for("My Report (final) #2?.pdf") == "My-Report-final-2"
     assert doc_id_for("../../etc/passwd") == "passwd"
     assert doc_id_for("....pdf") == "document"
+
+
+def test_ids_keep_letters_of_any_script_and_long_names_are_cut() -> None:
+    assert doc_id_for("документ.txt") == "документ"
+    assert doc_id_for("文件.md") == "文件"
+    assert doc_id_for("документ.txt") != doc_id_for("文件.md")
+    long_id = doc_id_for("é" * 200 + ".pdf")
+    assert 0 < len(long_id.encode()) <= 120 and long_id == "é" * len(long_id)

@@ -226,3 +226,12 @@ def test_a_server_without_an_index_accepts_the_first_upload(tmp_path: Path) -> N
             "/api/ask", json={"question": "How many cargoes did the Pellham mine ship?"}
         )
         assert "12" in answer.json()["answer"] and answer.json()["citations"]
+
+
+def test_unicode_and_very_long_file_names_get_their_own_ids(client: TestClient) -> None:
+    page = html_bytes("Velmora", "Velmora port", ["The Velmora port handled 912 ore ships."])
+    r = upload(client, ("документ.html", page), ("文件.html", page), ("x" * 300 + ".html", page))
+    assert r.status_code == 201, r.text
+    ids = [d["doc_id"] for d in r.json()["documents"]]
+    assert ids[:2] == ["документ", "文件"] and len(ids[2].encode()) <= 120
+    assert client.get("/api/documents/документ").status_code == 200
