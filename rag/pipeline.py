@@ -15,7 +15,7 @@ from rag.cite import parse_claims, passage_sentences, verify, with_markers
 from rag.config import Settings
 from rag.conflicts import find_conflicts, say_sources_disagree, short_title
 from rag.embed import Embedder, make_embedder
-from rag.errors import DocumentNotFoundError, GeneratorError, InvalidInputError
+from rag.errors import BusyError, DocumentNotFoundError, GeneratorError, InvalidInputError
 from rag.generate import ABSTAIN, DONT_KNOW, ORDER, RESET, Attempt, Backends
 from rag.generators.extractive import ExtractiveGenerator
 from rag.generators.worker import Budget
@@ -320,7 +320,7 @@ class Pipeline:
         pairs = [(self.documents[r.doc_id].title, r.text) for r in ranked[:JUDGE_SENTENCES]]
         try:
             margin = judge.judge(q.text, pairs, budget)
-        except GeneratorError as exc:
+        except (GeneratorError, BusyError) as exc:  # a full queue ends the stream well too
             draft.warnings.append(
                 f"the local model could not check the answer ({exc}): the scorer decided alone"
             )

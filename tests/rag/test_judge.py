@@ -7,7 +7,7 @@ import pytest
 
 from rag.config import Settings
 from rag.embed import HashEmbedder
-from rag.errors import DeadlineError, GeneratorError
+from rag.errors import BusyError, DeadlineError, GeneratorError
 from rag.generators.worker import Budget
 from rag.judge import Judge, fuse
 from rag.pipeline import Pipeline
@@ -83,9 +83,20 @@ def test_a_confident_yes_answers_what_the_scorer_alone_refused(hash_index: Setti
         assert p.document(c.doc_id).text[c.start : c.end] == c.quote
 
 
-def test_a_check_that_fails_leaves_the_scorers_decision(hash_index: Settings) -> None:
-    fake = FakeLocal(DeadlineError("the local model did not answer within its deadline"))
-    final = with_local(hash_index, fake, min_answer_score=0.0).answer(QUESTION)
+@pytest.mark.parametrize(
+    "failure",
+    [
+        DeadlineError("the local model did not answer within its deadline"),
+        BusyError("the local model is busy; retry shortly"),  # its queue filled meanwhile
+    ],
+)
+def test_a_check_that_fails_leaves_the_scorers_decision(
+    hash_index: Settings, failure: Exception
+) -> None:
+    fake = FakeLocal(failure)
+    events = list(with_local(hash_index, fake, min_answer_score=0.0).stream(QUESTION))
+    assert events[-1][0] == "answer"  # the stream ends with an answer, never cut
+    final = events[-1][1]
     assert not final.abstained and final.citations and final.judged is None
     assert any("could not check the answer" in w for w in final.warnings)
 
