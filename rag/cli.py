@@ -151,7 +151,17 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
         )
         return 2
     settings = settings.model_copy(update={"host": host, "port": port})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    trusted = settings.trusted_proxies.strip()
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        # X-Forwarded-For is believed only from a proxy named in RAG_TRUSTED_PROXIES: otherwise
+        # any local client could rotate it past the per-client rate limit.
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=trusted or None,
+    )
     return 0
 
 

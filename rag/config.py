@@ -187,6 +187,9 @@ class Settings(BaseSettings):
     parse_memory_mb: int = Field(default=2048, ge=256, le=65_536)
     parse_timeout_s: float = Field(default=300.0, gt=0, le=86_400)
     rate_limit_per_minute: int = Field(default=240, ge=0, le=1_000_000)  # per client; 0 = off
+    # Proxies whose X-Forwarded-For names the client (comma-separated addresses, as uvicorn's
+    # forwarded_allow_ips). Empty: the header is ignored and the rate limit keys on the peer.
+    trusted_proxies: str = ""
     feedback_max_entries: int = Field(default=10_000, ge=1, le=10_000_000)
 
     @field_validator("allowed_backends")

@@ -3,7 +3,9 @@
 Keys (RAG_API_KEYS) are required, as `Authorization: Bearer <key>` compared in constant time, on
 every route that changes state or reads feedback, and on every /api and /v1 route with
 RAG_KEYS_FOR_READS. Without keys those routes accept only clients on this machine, and then only
-from the server's own pages (a foreign Origin is refused: no cross-site form posts). Every
+from the server's own pages (an Origin other than the server's own scheme, host and port is
+refused: no cross-site form posts, nor posts from another local web app). X-Forwarded-For is
+believed only from RAG_TRUSTED_PROXIES. Every
 response carries a Content-Security-Policy without inline script, nosniff and frame-ancestors.
 """
 
@@ -96,13 +98,9 @@ def check_key(request: Request, settings: Settings) -> JSONResponse | None:
             401, "no API keys are configured (RAG_API_KEYS): this route serves this machine only"
         )
     origin = request.headers.get("origin")
-    hosts = allowed_hosts(settings)
-    if (
-        origin
-        and origin != "null"
-        and hosts is not None
-        and host_name(urlsplit(origin).netloc) not in hosts
-    ):
+    own = request.headers.get("host", "").lower()
+    if origin and origin != "null" and urlsplit(origin).netloc.lower() != own:
+        # Only the server's own pages: another local web app (another port) may not change it.
         return _error(403, f"requests from the page at {origin} may not change this server")
     if origin == "null":
         return _error(403, "requests from an opaque origin may not change this server")

@@ -145,7 +145,9 @@ def test_without_keys_changes_come_only_from_this_machine_and_its_pages(tmp_path
     with local_client(app) as local:
         cross = upload(local, ("quill.docx", DOCX), headers={"Origin": "https://evil.example"})
         assert cross.status_code == 403
-        same = upload(local, ("quill.docx", DOCX), headers={"Origin": "http://127.0.0.1:8000"})
+        other_app = {"Origin": "http://localhost:3000"}  # another local web app
+        assert upload(local, ("quill.docx", DOCX), headers=other_app).status_code == 403
+        same = upload(local, ("quill.docx", DOCX), headers={"Origin": "http://127.0.0.1"})
         assert same.status_code == 201
 
 

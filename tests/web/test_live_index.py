@@ -77,3 +77,18 @@ def test_server_picks_up_new_builds_without_restart(tmp_path: Path) -> None:
             stop.set()
             asker.join()
     assert codes and set(codes) == {200}, f"questions failed during the update: {set(codes)}"
+
+
+def test_the_rate_limit_keys_on_the_peer_not_on_x_forwarded_for(tmp_path: Path) -> None:
+    settings = own_index(tmp_path)
+    env = {**hash_server_env(settings), "RAG_RATE_LIMIT_PER_MINUTE": "10"}
+    with rag_server(env) as url, httpx.Client(timeout=30) as client:
+        codes = [
+            client.post(
+                f"{url}/api/ask",
+                json={"question": "USSM MoU value?"},
+                headers={"X-Forwarded-For": f"198.51.100.{i}"},
+            ).status_code
+            for i in range(20)
+        ]
+    assert codes.count(200) <= 10 and 429 in codes
