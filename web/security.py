@@ -19,7 +19,7 @@ import time
 from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from rag.config import Settings
@@ -45,6 +45,18 @@ HEADERS = {
 }
 _LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
 UPLOAD_PATHS = ("/api/documents",)
+
+
+# With RAG_KEYS_FOR_READS the pages ask for the key; /static/key.js keeps it for the tab
+# (sessionStorage) and in a session cookie the server reads (SameSite=Strict).
+KEY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Key needed</title>
+<link rel="stylesheet" href="/static/style.css"></head>
+<body><main><h1>This server needs a key to read</h1>
+<form id="key-form"><label>API key <input id="key" type="password" autocomplete="off"
+required></label> <button type="submit">Open</button></form>
+<p>The key stays in this browser tab's session; ask whoever runs the server for one.</p>
+</main><script src="/static/key.js"></script></body></html>"""
 
 
 def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -76,16 +88,35 @@ def host_name(header: str) -> str:
     return (urlsplit(f"//{header}").hostname or "").lower()
 
 
+KEY_COOKIE = "rag_key"
+PAGE_PATHS = ("/", "/documents")
+
+
+def _valid(token: str, keys: tuple[str, ...]) -> bool:
+    return bool(token) and any(hmac.compare_digest(token.encode(), k.encode()) for k in keys)
+
+
+def key_given(request: Request, keys: tuple[str, ...]) -> bool:
+    """A valid key in `Authorization: Bearer`, or in the `rag_key` cookie that the pages set
+    (SameSite=Strict: a cross-site request never carries it) from the key typed in the tab."""
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and _valid(token.strip(), keys):
+        return True
+    return _valid(request.cookies.get(KEY_COOKIE, ""), keys)
+
+
+def _own_origin(request: Request) -> bool:
+    origin = request.headers.get("origin")
+    return not origin or urlsplit(origin).netloc.lower() == request.headers.get("host", "").lower()
+
+
 def check_key(request: Request, settings: Settings) -> JSONResponse | None:
     """None when the request may change state; else the 401/403 response that refuses it."""
     keys = settings.keys
     if keys:
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        ok = scheme.lower() == "bearer" and any(
-            hmac.compare_digest(token.strip().encode(), k.encode()) for k in keys
-        )
-        if ok:
+        if key_given(request, keys):
+            if request.cookies.get(KEY_COOKIE) and not _own_origin(request):
+                return _error(403, "a key cookie is accepted from this server's own pages only")
             return None
         return _error(
             401,
@@ -213,6 +244,10 @@ class Guard:
                 )
         if api and self.settings.keys_for_reads and self.settings.keys:
             return check_key(request, self.settings)
+        page = path in PAGE_PATHS or path.startswith("/documents/")
+        keys = self.settings.keys if self.settings.keys_for_reads else ()
+        if page and keys and not key_given(request, keys):
+            return HTMLResponse(KEY_PAGE, status_code=401, headers=HEADERS)
         return None
 
 

@@ -237,3 +237,25 @@ def test_unicode_and_very_long_file_names_get_their_own_ids(client: TestClient) 
     ids = [d["doc_id"] for d in r.json()["documents"]]
     assert ids[:2] == ["документ", "文件"] and len(ids[2].encode()) <= 120
     assert client.get("/api/documents/документ").status_code == 200
+
+
+def test_keys_for_reads_cover_the_pages_which_ask_for_the_key(tmp_path: Path) -> None:
+    with make_client(tmp_path, api_keys="s3cret", keys_for_reads=True) as c:
+        for path in ("/", "/documents", "/documents/000_35ef4d447a165ede", "/?q=USSM+MoU+value"):
+            r = c.get(path)
+            assert r.status_code == 401 and 'id="key-form"' in r.text, path
+            assert "500 million" not in r.text
+        assert c.get("/static/key.js").status_code == 200
+        assert c.get("/", headers={"Authorization": "Bearer s3cret"}).status_code == 200
+        c.cookies.set("rag_key", "s3cret")  # what /static/key.js sets from the typed key
+        assert c.get("/documents").status_code == 200
+        assert "500 million" in c.get("/", params={"q": "What was the value of the USSM MoU?"}).text
+        # the page's upload form works with the cookie, from the page's own origin only
+        assert (
+            upload(c, ("quill.docx", DOCX), headers={"Origin": "http://127.0.0.1"}).status_code
+            == 201
+        )
+        foreign = {"Origin": "http://localhost:3000"}
+        assert upload(c, ("velmora.html", HTML), headers=foreign).status_code == 403
+        c.cookies.set("rag_key", "wrong")
+        assert c.get("/documents").status_code == 401
