@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from rag.config import Settings
 from rag.errors import BusyError, InvalidInputError
@@ -115,6 +115,7 @@ class Backends:
         self._built: dict[str, Generator | Exception] = {"extractive": extractive}
         self._configured: str | None = None
         self.auto_reason = ""
+        self.measured = ""  # the local model's speed behind "auto", and when it was measured
         # Which questions an LLM writes answers for; "auto" lowers it to "none" (the local
         # model only checks answers) where a written answer would take too long.
         self.llm_questions = settings.llm_questions
@@ -156,6 +157,12 @@ class Backends:
         expected = float(getattr(local, "expected_seconds", float("inf")))
         check = float(getattr(local, "check_seconds", float("inf")))
         limit = self.settings.llm_auto_max_s
+        speed: Any = getattr(local, "speed", None)
+        if speed is not None and speed.measured_at:
+            self.measured = (
+                f"{speed.prompt_tps:.0f} prompt tokens/s, {speed.gen_tps:.0f} written tokens/s, "
+                f"best of {speed.rounds} rounds at {speed.measured_at}"
+            )
         if expected > limit and check <= limit and self.settings.judge_weight > 0:
             # Too slow to write answers, fast enough to check them: the verified quote stands
             # or is withdrawn, and abstention gets the model's judgement (rag.judge).

@@ -157,6 +157,7 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
             "documents": len(p.documents) if p else 0,
             "backend": backends.configured if backends and backends.decided else None,
             "backend_reason": backends.auto_reason if backends else None,
+            "backend_measured": backends.measured if backends else None,
         }
 
     @app.post("/api/ask", response_model=AnswerOut, responses=_BUSY)

@@ -220,7 +220,7 @@ class Guard:
             return self.settings.max_upload_mb * 1024 * 1024
         return self.settings.max_body_kb * 1024
 
-    def _refuse(self, request: Request) -> JSONResponse | None:
+    def _refuse(self, request: Request) -> JSONResponse | HTMLResponse | None:
         host = host_name(request.headers.get("host", ""))
         if self.hosts is not None and host not in self.hosts:
             return _error(
