@@ -66,31 +66,16 @@ def commit(
     its file into place there, so no other writer ever sees one without the other)."""
     embedder = embedder or make_embedder(settings)
     try:
-        return _commit(
-            settings, decide, embedder, rebuild, sources, progress, from_sources, on_commit
-        )
+        with writer_lock(settings.index_dir, settings.index_lock_wait_s):
+            result = _write(settings, decide, embedder, rebuild, sources, progress, from_sources)
+            if on_commit is not None:
+                on_commit()
+            return result
     except OSError as exc:
         error = storage_error(exc, settings.index_dir)
         if error is None:
             raise
         raise error from exc
-
-
-def _commit(
-    settings: Settings,
-    decide: Decide,
-    embedder: Embedder,
-    rebuild: bool,
-    sources: list[str] | None,
-    progress: bool,
-    from_sources: bool,
-    on_commit: Callable[[], None] | None,
-) -> Commit:
-    with writer_lock(settings.index_dir, settings.index_lock_wait_s):
-        result = _write(settings, decide, embedder, rebuild, sources, progress, from_sources)
-        if on_commit is not None:
-            on_commit()
-        return result
 
 
 def _write(
