@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import multiprocessing
 import resource
+import time
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -18,8 +20,19 @@ from rag.parse import Parsed, ParseError, parse
 IN_PROCESS = (".txt", ".md")
 
 
-def parse_isolated(name: str, data: bytes, memory_mb: int, timeout_s: float) -> Parsed:
-    """`parse(name, data)`, in a child process for formats whose cost is not linear in size."""
+CHECK_EVERY_S = 0.25
+
+
+def parse_isolated(
+    name: str,
+    data: bytes,
+    memory_mb: int,
+    timeout_s: float,
+    gone: Callable[[], bool] | None = None,
+) -> Parsed:
+    """`parse(name, data)`, in a child process for formats whose cost is not linear in size.
+    `gone()` is asked every CHECK_EVERY_S: when it says the client has left, the child is killed
+    and the file refused (nobody is waiting for it)."""
     if name.lower().endswith(IN_PROCESS):
         return parse(name, data)
     context = multiprocessing.get_context("spawn")  # no fork of a process holding models
@@ -30,11 +43,15 @@ def parse_isolated(name: str, data: bytes, memory_mb: int, timeout_s: float) -> 
     child.start()
     send.close()
     try:
-        if not receive.poll(timeout_s):
-            raise ParseError(
-                f"{name}: reading it took longer than {timeout_s:.0f} s (RAG_PARSE_TIMEOUT_S): "
-                "refused"
-            )
+        deadline = time.monotonic() + timeout_s
+        while not receive.poll(min(CHECK_EVERY_S, max(0.0, deadline - time.monotonic()))):
+            if time.monotonic() >= deadline:
+                raise ParseError(
+                    f"{name}: reading it took longer than {timeout_s:.0f} s "
+                    "(RAG_PARSE_TIMEOUT_S): refused"
+                )
+            if gone is not None and gone():
+                raise ParseError(f"{name}: the client left; reading it was stopped")
         try:
             kind, value = receive.recv()
         except EOFError:  # the child died: out of memory, or killed

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
+import anyio
 from fastapi import APIRouter, File, Request, UploadFile
 from fastapi.responses import JSONResponse
 
@@ -142,9 +143,16 @@ def _ingest(request: Request, files: list[tuple[str, bytes]], replace_id: str | 
     notes: list[dict[str, str]] = []  # what a parser says of a file it read (OCR, unread pages)
     conflicts = 0  # files whose id is taken (PUT replaces them): nothing added then is a 409
     parsed: list[tuple[Document, bytes]] = []
+
+    def gone() -> bool:  # asked from this worker thread while a child parses a file
+        try:
+            return bool(anyio.from_thread.run(request.is_disconnected))
+        except RuntimeError:  # not in an anyio worker thread (a direct call): nobody left
+            return False
+
     for name, data in files:
         try:
-            p = parse_isolated(name, data, settings.parse_memory_mb, settings.parse_timeout_s)
+            p = parse_isolated(name, data, settings.parse_memory_mb, settings.parse_timeout_s, gone)
         except ParseError as exc:
             errors.append({"file": name, "detail": str(exc)})
             continue

@@ -97,3 +97,11 @@ def test_html_parse_time_is_linear_in_its_elements() -> None:
 
     small, large = seconds(5_000), seconds(40_000)
     assert large < 10 and large < 8 * small + 2  # 8x the elements, not 64x the time
+
+
+def test_reading_stops_when_the_client_has_left() -> None:
+    data = (DOCS / "debian-reference-shell.pdf").read_bytes()  # OCR: seconds of work
+    started = time.monotonic()
+    with pytest.raises(ParseError, match="the client left"):
+        parse_isolated("left.pdf", data, 1024, 120, gone=lambda: True)
+    assert time.monotonic() - started < 5
