@@ -145,9 +145,11 @@ def create_app(settings: Settings, pipeline: Pipeline | None = None) -> FastAPI:
     async def healthz(request: Request) -> dict[str, Any]:
         # async: answered on the event loop, never queued behind answers in the thread pool.
         # Read the `current` link itself (a readlink at most once a second): a build made by
-        # another process shows here at once, not after some /api request.
-        with contextlib.suppress(RagError):
-            get_pipeline(request)
+        # another process shows here at once, not after some /api request. Only to follow a
+        # served pipeline: a first load (the models) is never done on the event loop.
+        if request.app.state.pipeline is not None:
+            with contextlib.suppress(RagError):
+                get_pipeline(request)
         p = request.app.state.pipeline
         err = request.app.state.load_error
         backends = p.backends if p else None
