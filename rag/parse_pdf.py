@@ -14,7 +14,7 @@ import io
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rag.blocks import Block, Vocabulary, clean_line, is_bullet, reflow
@@ -42,6 +42,7 @@ class _Box:
     y1: float
     lines: list[str]
     size: float  # median font size
+    margin: bool = False  # in the top or bottom 10% of the page, where running heads sit
 
 
 class PdfParseError(ValueError):
@@ -78,9 +79,11 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
             elif text.strip() or _has_images(layout):
                 result.unread.append(number)
             continue
-        kept = [b for b in _reading_order(boxes, layout.width) if not _dropped(b, repeated)]
-        for box in kept:
-            box.lines = [_CID.sub("", line) for line in box.lines]  # stray unmapped symbols
+        for box in _reading_order(boxes, layout.width):
+            box = _without_running_text(box, repeated)
+            if _dropped(box):
+                continue
+            box = replace(box, lines=[_CID.sub("", ln) for ln in box.lines])  # stray symbols
             for block in _box_blocks(box, vocabulary):
                 _append(result.blocks, block, vocabulary)
     if not result.title:
@@ -121,7 +124,10 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
                 sizes += [c.size for c in line if isinstance(c, LTChar)]
         if lines:
             size = statistics.median(sizes) if sizes else 0.0
-            out.append(_Box(page, element.x0, element.y0, element.x1, element.y1, lines, size))
+            edge = 0.1 * layout.height
+            margin = element.y1 > layout.height - edge or element.y0 < edge
+            box = _Box(page, element.x0, element.y0, element.x1, element.y1, lines, size, margin)
+            out.append(box)
     return out
 
 
@@ -176,19 +182,26 @@ def _shape(line: str) -> str:
 
 
 def _running_text(boxes: list[_Box], n_pages: int) -> set[str]:
-    """Lines that repeat near the top or bottom of many pages: running headers and footers."""
+    """Lines that repeat in the top or bottom margin of many pages: running headers and
+    footers (a section title such as "Returns" repeated in the body is not one)."""
     if n_pages < 3:
         return set()
     seen: Counter[str] = Counter()
     for box in boxes:
-        seen.update({_shape(line) for line in box.lines[:2] + box.lines[-2:]})
+        if box.margin:
+            seen.update({_shape(line) for line in box.lines[:2] + box.lines[-2:]})
     return {shape for shape, n in seen.items() if n >= max(3, n_pages // 2)}
 
 
-def _dropped(box: _Box, repeated: set[str]) -> bool:
-    lines = [ln for ln in box.lines if _shape(ln) not in repeated]
-    if len(lines) != len(box.lines):
-        box.lines = lines
+def _without_running_text(box: _Box, repeated: set[str]) -> _Box:
+    if not box.margin or not repeated:
+        return box
+    return replace(box, lines=[ln for ln in box.lines if _shape(ln) not in repeated])
+
+
+def _dropped(box: _Box) -> bool:
+    """Nothing left, a page number, or figure-label soup."""
+    lines = box.lines
     if not lines:
         return True
     text = " ".join(lines)
