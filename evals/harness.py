@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import statistics
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -137,6 +138,21 @@ def score_row(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
         if (lead := value_lead(result["answer"]))
         else False,
         "verified": all(c["verified"] for c in result["citations"]),
+        **_short(item, result),
+    }
+
+
+def _short(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    """SQuAD exact match and F1 of the short answer (the words before the first citation, or
+    the whole answer when it opens with none), for an answered answerable question."""
+    if item["kind"] == "unanswerable" or result["abstained"] or not item["answers"]:
+        return {}
+    lead = value_lead(result["answer"])
+    short = lead if lead is not None else re.sub(r"\s*\[\d+\]", "", result["answer"])
+    return {
+        "short": short,
+        "short_em": m.exact_match(short, item["answers"]),
+        "short_f1": max(m.token_f1(short, a) for a in item["answers"]),
     }
 
 
@@ -189,6 +205,9 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         ),
         "draft_ms": _percentiles(sorted(r["draft_ms"] for r in rows if r["draft_ms"] is not None)),
         "value_first": m.share([r["value_first"] for r in answered_values]),
+        "short_first": m.share([r["value_first"] for r in rows if not r["abstained"]]),
+        "short_em": m.share([r["short_em"] for r in rows if "short_em" in r]),
+        "short_f1": _mean([r["short_f1"] for r in rows if "short_f1" in r]),
         "value_first_right": m.share([r["lead_has_gold"] for r in answered_values]),
         "verified": m.share([r["verified"] for r in rows if not r["abstained"]]),
         "page_correct": m.share([r["page_ok"] for r in rows if "page_ok" in r]),
@@ -242,6 +261,8 @@ def format_report(report: dict[str, Any]) -> str:
         f"conflicts surfaced      {pct(report['conflicts_surfaced'])}",
         f"answers all verified    {pct(report.get('verified'))}",
         f"value first (answered)  {pct(report.get('value_first'))}",
+        f"short answer first      {pct(report.get('short_first'))}",
+        f"short answer EM / F1    {pct(report.get('short_em'))} / {pct(report.get('short_f1'))}",
         f"latency p50/p90 ms      {report['latency_ms']['p50']} / {report['latency_ms']['p90']}",
     ]
     failed = [r for r in report["rows"] if not r["correct"]]

@@ -102,3 +102,30 @@ def conflict_surfaced(item: dict[str, Any], result: dict[str, Any]) -> bool:
 def share(flags: Sequence[bool]) -> float | None:
     """Fraction of True, or None for an empty list."""
     return round(sum(flags) / len(flags), 4) if flags else None
+
+
+def normalise_answer(text: str) -> str:
+    """SQuAD's official normalisation: lower case, no punctuation, no articles, one space."""
+    text = "".join(c for c in text.lower() if c.isalnum() or c.isspace())
+    text = re.sub(r"\b(a|an|the)\b", " ", text)
+    return " ".join(text.split())
+
+
+def exact_match(prediction: str, golds: Sequence[str]) -> bool:
+    """SQuAD exact match against any gold answer."""
+    got = normalise_answer(prediction)
+    return any(got == normalise_answer(g) for g in golds)
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """SQuAD token F1 between a predicted and a gold answer."""
+    from collections import Counter
+
+    got, want = normalise_answer(prediction).split(), normalise_answer(gold).split()
+    if not got or not want:
+        return float(got == want)
+    common = sum((Counter(got) & Counter(want)).values())
+    if not common:
+        return 0.0
+    precision, recall = common / len(got), common / len(want)
+    return 2 * precision * recall / (precision + recall)

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -25,15 +26,27 @@ from rag.weight_delta import DELTA_NAME, unpack
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "answerability"
 FILES = ("tokenizer.json", "meta.json")
 MAX_TOKENS = 128  # question + title + sentence; longer pairs lose the sentence's tail
+LONGEST_SPAN = 30  # tokens: an answer span is a phrase, not a sentence
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the reader makes of one sentence: the probability that it answers the question and,
+    from a reader with a span head, the answer words (offsets into the sentence) with the
+    probability of that start and end."""
+
+    prob: float
+    span: tuple[int, int] | None = None
+    span_prob: float = 0.0
 
 
 class Scorer(Protocol):
-    """Probability that each (title, sentence) answers the question."""
+    """Reads each (title, sentence) with the question."""
 
     name: str
 
-    def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
-        """Shape (len(sentences),), float in [0, 1]."""
+    def read(self, question: str, sentences: Sequence[tuple[str, str]]) -> list[Reading]:
+        """One Reading per sentence, in order."""
         ...
 
 
@@ -62,9 +75,13 @@ class CrossEncoderScorer:
         )
 
     def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
+        """The probabilities alone, shape (len(sentences),)."""
+        return np.array([r.prob for r in self.read(question, sentences)], dtype=np.float32)
+
+    def read(self, question: str, sentences: Sequence[tuple[str, str]]) -> list[Reading]:
         """One padded batch: short lists (the ranker sends ~10) need no length bucketing."""
         if not sentences:
-            return np.zeros(0, dtype=np.float32)
+            return []
         encodings = self.tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in sentences])
         width = max(len(e.ids) for e in encodings)
         ids = np.zeros((len(encodings), width), dtype=np.int64)
@@ -73,8 +90,42 @@ class CrossEncoderScorer:
             n = len(enc.ids)
             ids[row, :n], types[row, :n], mask[row, :n] = enc.ids, enc.type_ids, 1
         feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        logits = self.session.run(None, feed)[0].reshape(-1)
-        return (1.0 / (1.0 + np.exp(-logits))).astype(np.float32)
+        outputs = self.session.run(None, feed)
+        probs = (1.0 / (1.0 + np.exp(-outputs[0].reshape(-1)))).astype(np.float32)
+        if len(outputs) < 3:  # a scorer without a span head
+            return [Reading(float(p)) for p in probs]
+        readings = []
+        for row, ((title, sentence), enc) in enumerate(zip(sentences, encodings, strict=True)):
+            shift = len(pair_text(title, sentence)) - len(sentence)
+            found = answer_span(outputs[1][row], outputs[2][row], enc, shift)
+            span, span_prob = (None, 0.0) if found is None else found
+            readings.append(Reading(float(probs[row]), span, span_prob))
+        return readings
+
+
+def answer_span(
+    start: np.ndarray, end: np.ndarray, enc: Any, shift: int
+) -> tuple[tuple[int, int], float] | None:
+    """The most probable answer words in the sentence (character offsets into it) and their
+    probability: start and end softmaxed over the sentence's own tokens (not the question's,
+    the title's or the separators), end no earlier than start and within LONGEST_SPAN tokens."""
+    offsets = enc.offsets  # a tokenizers.Encoding: offsets into each segment's own text
+    marks = zip(enc.sequence_ids, enc.special_tokens_mask, offsets, strict=True)
+    allowed = np.array([s == 1 and not x and a >= shift and b > a for s, x, (a, b) in marks])
+    if not allowed.any():
+        return None
+    n = len(allowed)
+
+    def softmax(x: np.ndarray) -> np.ndarray:
+        x = np.where(allowed, x[:n], -np.inf)
+        e = np.exp(x - x.max())
+        return e / e.sum()
+
+    joint = np.outer(softmax(start), softmax(end))
+    joint = np.triu(joint) * ~np.triu(np.ones_like(joint, dtype=bool), LONGEST_SPAN)
+    at = int(joint.argmax())
+    a, b = divmod(at, n)
+    return (offsets[a][0] - shift, offsets[b][1] - shift), float(joint.flat[at])
 
 
 def ensure_model(model_dir: Path) -> Path:

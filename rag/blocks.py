@@ -120,18 +120,17 @@ def reflow(lines: Sequence[str], vocabulary: Vocabulary | None = None) -> str:
     hyphenation undone ("Spi-" / "derMonkey" -> "SpiderMonkey"; "type-" / "stable" stays
     "type-stable" when the document writes it so elsewhere)."""
     vocabulary = vocabulary or Vocabulary(lines)
-    text = ""
+    parts: list[str] = []  # joined once at the end: linear in the paragraph's length
     for line in lines:
         line = line.strip()
         if not line:
             continue
-        if not text:
-            text = line
-        elif _HYPHEN_END.search(text) and _WORD_START.match(line):
-            text = vocabulary.join(text, line)
+        if parts and _HYPHEN_END.search(parts[-1]) and _WORD_START.match(line):
+            # Only the last piece is read and rewritten, never the whole paragraph so far.
+            parts[-1] = vocabulary.join(parts[-1], line)
         else:
-            text = f"{text} {line}"
-    return text
+            parts.append(line)
+    return " ".join(parts)
 
 
 def text_blocks(text: str) -> list[Block]:

@@ -30,6 +30,8 @@ _DANGLING = re.compile(
 )
 CLOSING = re.compile(r"[.!?][\"”’)]*$")
 
+LEAD_WORDS = 8  # a short answer (value lead) is at most this many words before its citation
+
 
 @dataclass
 class Claim:

@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     # this share of the best (and the threshold): two sources for one fact. Kept from the first
     # release (set on the seeds gold before the dev/test split); unchanged on the dev splits.
     second_quote_ratio: float = Field(default=0.85, ge=0, le=1)
+    # The short answer: the reader's answer words open the answer ("Stacy Hastie [1]. <quote>")
+    # when the probability of their start and end reaches this. Below it, a question asking for
+    # a value still gets the one value of the asked kind the quote writes (`Question.value`).
+    min_span_score: float = Field(default=0.3, ge=0, le=1)
     # Conflicts compare sentences scoring at least this share of the best (and the threshold).
     # Kept from the first release (seeds gold, before the split); conflicts are rare on SQuAD.
     conflict_score_ratio: float = Field(default=0.6, ge=0, le=1)

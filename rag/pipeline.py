@@ -123,7 +123,10 @@ class Pipeline:
             settings.first_stage_weight,
         )
         self.extractive = ExtractiveGenerator(
-            self.ranker, settings.min_answer_score, settings.second_quote_ratio
+            self.ranker,
+            settings.min_answer_score,
+            settings.second_quote_ratio,
+            settings.min_span_score,
         )
         self.backends = backends or Backends(settings, self.extractive)
 
@@ -272,8 +275,9 @@ class Pipeline:
             yield ("draft", _timed(replace(draft, timings_ms={}), timings, t0))
         attempt, pieces, first_token = Attempt(), list[str](), None
         shown = fit(passages, ranked, q.text, self.settings.llm_prompt_tokens)
-        # The value must come from the draft's quote (see _choose): offer only its values.
-        leads = q.candidates(" ".join(c.quote for c in draft.citations))
+        # The value must come from the draft's quote (see _choose): offer only its values,
+        # the reader's answer words first.
+        leads = _leads(q, draft, ranked)
         for piece in self.backends.chain(name).stream(question, shown, attempt, budget, leads):
             if piece == RESET:
                 pieces.clear()
@@ -417,6 +421,15 @@ class Pipeline:
         chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
         for conflict in result.conflicts:
             say_sources_disagree(result, conflict, chunk_ids, self.documents)
+
+
+def _leads(q: Question, draft: Answer, ranked: Sequence[Scored]) -> list[str]:
+    """What the local model may name as the value: the reader's answer words in the draft's
+    quoted sentences, then every value of the asked kind those sentences write."""
+    cited = {(c.doc_id, c.start) for c in draft.citations}
+    spans = [r.answer_words for r in ranked if (r.doc_id, r.start) in cited and r.answer_words]
+    found = [*spans, *q.candidates(" ".join(c.quote for c in draft.citations))]
+    return [w for w in dict.fromkeys(found) if w]
 
 
 def _timed(answer: Answer, timings: dict[str, float], t0: float) -> Answer:

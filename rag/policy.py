@@ -11,10 +11,9 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from rag.cite import LEAD_WORDS
 from rag.generate import Attempt
 from rag.types import Answer
-
-LEAD_WORDS = 8  # a value lead is at most this many words before its first citation
 
 
 def choose(draft: Answer, llm: Answer, problem: str, attempt: Attempt, sure: float) -> Answer:
@@ -80,9 +79,6 @@ def value_lead(answer: str) -> str | None:
     if "[" not in answer or not head or len(head.split()) > LEAD_WORDS:
         return None
     return head
-
-
-LEAD_WORDS = 8
 
 
 def lead_copied(lead: str, quote: str) -> bool:

@@ -41,6 +41,17 @@ class Scored:
     end: int
     text: str
     first: float = 0.0  # the first-stage score that chose it for the scorer
+    # The reader's answer words in the document (start, end) and their probability; None when
+    # the scorer has no span head or did not read this sentence.
+    span: tuple[int, int] | None = None
+    span_prob: float = 0.0
+
+    @property
+    def answer_words(self) -> str | None:
+        """The reader's answer words, exactly as the document writes them."""
+        if self.span is None:
+            return None
+        return self.text[self.span[0] - self.start : self.span[1] - self.start]
 
 
 class Ranker:
@@ -176,10 +187,15 @@ class Ranker:
         if self.scorer is not None and ranked:
             head, tail = ranked[: self.depth], ranked[self.depth :]
             pairs = [(self.context_title(r.doc_id, r.start), r.text) for r in head]
-            probs = self.scorer.score(q.text, pairs)
+            readings = self.scorer.read(q.text, pairs)
             head = [
-                replace(r, score=self._withheld_floor(q, r.text, float(p)))
-                for r, p in zip(head, probs, strict=True)
+                replace(
+                    r,
+                    score=self._withheld_floor(q, r.text, x.prob),
+                    span=_in_document(r, x.span),
+                    span_prob=x.span_prob,
+                )
+                for r, x in zip(head, readings, strict=True)
             ]
             # Which sentence to quote: the scorer's logit plus the first-stage evidence (on text
             # the scorer never saw, its own order alone picks the answering sentence less
@@ -196,6 +212,23 @@ class Ranker:
         """A sentence saying the asked detail was withheld answers the question (an honest,
         cited abstention), though the scorer, trained on sentences giving facts, rates it low."""
         return max(prob, self.threshold) if q.withheld(sentence) else prob
+
+
+def _in_document(r: Scored, span: tuple[int, int] | None) -> tuple[int, int] | None:
+    """A span in the sentence as document offsets, trimmed of spaces and stray punctuation."""
+    if span is None:
+        return None
+    a, b = span
+    text = r.text
+    while a < b and (text[a].isspace() or text[a] in ",;:(\"'“‘"):
+        a += 1
+    while b > a and (text[b - 1].isspace() or text[b - 1] in ",;:)\"'”’."):
+        if text[b - 1] == "." and b - 2 >= a and text[b - 2].isupper():
+            break  # "U.S." keeps its dot
+        if text[b - 1] == ")" and "(" in text[a:b]:
+            break
+        b -= 1
+    return (r.start + a, r.start + b) if b > a else None
 
 
 def confidence(ranked: Sequence[Scored]) -> float | None:

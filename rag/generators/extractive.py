@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
-from rag.cite import with_markers
+from rag.cite import LEAD_WORDS, with_markers
 from rag.generate import ABSTAIN
 from rag.generators.worker import Budget
-from rag.question import analyse
-from rag.rank import Ranker, confidence
+from rag.question import Question, analyse
+from rag.rank import Ranker, Scored, confidence
 from rag.types import Passage
+
+
+def short_answer(q: Question, best: Scored, min_span: float) -> str | None:
+    """The answer words the quote opens with, copied from the best sentence: the reader's span
+    when it is confident, else, for a question asking for a value, the one value of the asked
+    kind the sentence writes ("$500 million"). None: the quote alone answers."""
+    words = best.answer_words
+    confident = words and best.span_prob >= min_span and len(words.split()) <= LEAD_WORDS
+    if words and confident and words.strip().casefold() not in q.text.casefold():
+        return words
+    return q.value(best.text) if q.asks_value else None
 
 
 class ExtractiveGenerator:
@@ -18,10 +29,17 @@ class ExtractiveGenerator:
 
     name = "extractive"
 
-    def __init__(self, ranker: Ranker, min_support: float, second_ratio: float = 0.85) -> None:
+    def __init__(
+        self,
+        ranker: Ranker,
+        min_support: float,
+        second_ratio: float = 0.85,
+        min_span: float = 0.3,
+    ) -> None:
         self.ranker = ranker
         self.min_support = min_support
         self.second_ratio = second_ratio
+        self.min_span = min_span
 
     def answer(
         self, question: str, passages: Sequence[Passage], threshold: float | None = None
@@ -42,8 +60,7 @@ class ExtractiveGenerator:
             picked.append(ranked[1])
             picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
         quoted = " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
-        # A value question gets the value first ("$500 million [1]."), copied from the quote.
-        value = q.value(best.text) if q.asks_value else None
+        value = short_answer(q, best, self.min_span)
         return f"{value} [{best.n}]. {quoted}" if value else quoted
 
     def stream(
