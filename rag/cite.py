@@ -189,8 +189,41 @@ def _check_claim(
         if claim.markers or cited:
             out.warnings.append(f"unsupported claim (no passage backs it): {claim.text[:80]}")
         return [_cite(s, p, documents, keyed, verified=False) for s, p in scored[:1]]
+    # Enough of the claim is quoted to find its sentence; every word of it must be there too
+    # (stemmed content words and numbers): a claim adding a word of its own is flagged, unless
+    # another passage's sentence holds all of them (then the claim is re-attached to it).
+    extra = _unquoted(claim.text, good, documents)
+    if extra:
+        whole = [
+            (sp, p)
+            for p in by_n.values()
+            if (sp := best_span(claim.text, p, documents[p.chunk.doc_id], 1.0))[0] >= 1.0
+            and not _unquoted(claim.text, [(sp, p)], documents)
+        ]
+        if whole:
+            out.warnings.append(
+                f"claim re-attached to [{whole[0][1].n}], the sentence holding all its words: "
+                f"{claim.text[:60]}"
+            )
+            good, extra = whole[:1], []
+    if extra:
+        out.unsupported += 1
+        out.warnings.append(
+            f"words not in the cited sentences ({', '.join(extra[:5])}): {claim.text[:80]}"
+        )
+        return [_cite(s, p, documents, keyed, verified=False) for s, p in good]
     out.supported += 1
     return [_cite(s, p, documents, keyed, verified=True) for s, p in good]
+
+
+def _unquoted(
+    claim: str,
+    quoted: Sequence[tuple[tuple[float, tuple[int, int]], Passage]],
+    documents: Mapping[str, Document],
+) -> list[str]:
+    """The claim's terms that none of the quoted sentences holds."""
+    held = {t for (_, (s, e)), p in quoted for t in terms(documents[p.chunk.doc_id].text[s:e])}
+    return [t for t in dict.fromkeys(terms(claim)) if t not in held]
 
 
 def _cite(
