@@ -10,9 +10,9 @@ from typing import Any, Protocol
 from rag.config import Settings
 from rag.errors import BusyError, InvalidInputError
 from rag.generators.worker import Budget
-from rag.types import Passage
+from rag.types import ABSTAIN, Passage
 
-ABSTAIN = "The indexed sources don't say."
+__all__ = ["ABSTAIN", "DONT_KNOW", "ORDER", "RESET", "Attempt", "Backends", "Generator"]
 # How an LLM says it cannot answer from the passages (the prompt asks for the first form).
 DONT_KNOW = re.compile(
     r"\bI (?:don't|do not|cannot|can't) (?:know|answer|find)\b"

@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from typing import Any
 
+ABSTAIN = "The indexed sources don't say."  # the answer text of every abstention
+
 
 @dataclass(frozen=True)
 class Document:
@@ -108,6 +110,10 @@ class Answer:
     judged: float | None = None
     # Why this answer stands: the verified extractive draft, or an LLM's answer that replaced it.
     decision: str = ""
+    # The answer words `answer` opens with, copied from its first citation's sentence ("Stacy
+    # Hastie" in "Stacy Hastie [1]. U.S. Strategic Metals CEO Stacy Hastie called …"); None when
+    # the quote alone answers or nothing is answered.
+    short_answer: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict in the documented contract order."""

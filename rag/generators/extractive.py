@@ -5,11 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 from rag.cite import LEAD_WORDS, with_markers
-from rag.generate import ABSTAIN
 from rag.generators.worker import Budget
 from rag.question import Question, analyse
 from rag.rank import Ranker, Scored, confidence
-from rag.types import Passage
+from rag.types import ABSTAIN, Passage
 
 
 def short_answer(q: Question, best: Scored, min_span: float) -> str | None:
