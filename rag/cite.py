@@ -190,22 +190,8 @@ def _check_claim(
             out.warnings.append(f"unsupported claim (no passage backs it): {claim.text[:80]}")
         return [_cite(s, p, documents, keyed, verified=False) for s, p in scored[:1]]
     # Enough of the claim is quoted to find its sentence; every word of it must be there too
-    # (stemmed content words and numbers): a claim adding a word of its own is flagged, unless
-    # another passage's sentence holds all of them (then the claim is re-attached to it).
-    extra = _unquoted(claim.text, good, documents)
-    if extra:
-        whole = [
-            (sp, p)
-            for p in by_n.values()
-            if (sp := best_span(claim.text, p, documents[p.chunk.doc_id], 1.0))[0] >= 1.0
-            and not _unquoted(claim.text, [(sp, p)], documents)
-        ]
-        if whole:
-            out.warnings.append(
-                f"claim re-attached to [{whole[0][1].n}], the sentence holding all its words: "
-                f"{claim.text[:60]}"
-            )
-            good, extra = whole[:1], []
+    # (stemmed content words and numbers): a claim adding a word of its own is flagged.
+    good, extra = _all_words_quoted(claim, good, by_n, documents, out)
     if extra:
         out.unsupported += 1
         out.warnings.append(
@@ -214,6 +200,36 @@ def _check_claim(
         return [_cite(s, p, documents, keyed, verified=False) for s, p in good]
     out.supported += 1
     return [_cite(s, p, documents, keyed, verified=True) for s, p in good]
+
+
+Quoted = list[tuple[tuple[float, tuple[int, int]], Passage]]
+
+
+def _all_words_quoted(
+    claim: Claim,
+    good: Quoted,
+    by_n: Mapping[int, Passage],
+    documents: Mapping[str, Document],
+    out: Verified,
+) -> tuple[Quoted, list[str]]:
+    """The claim's supporting sentences and the claim's terms none of them holds; when some are
+    missing but another passage's sentence holds them all, the claim moves to that one."""
+    extra = _unquoted(claim.text, good, documents)
+    if not extra:
+        return good, []
+    whole = [
+        (sp, p)
+        for p in by_n.values()
+        if (sp := best_span(claim.text, p, documents[p.chunk.doc_id], 1.0))[0] >= 1.0
+        and not _unquoted(claim.text, [(sp, p)], documents)
+    ]
+    if not whole:
+        return good, extra
+    out.warnings.append(
+        f"claim re-attached to [{whole[0][1].n}], the sentence holding all its words: "
+        f"{claim.text[:60]}"
+    )
+    return whole[:1], []
 
 
 def _unquoted(

@@ -43,6 +43,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
 
+    _add_eval(sub)
+    _add_calibrate(sub)
+    return parser
+
+
+def _add_eval(sub: Any) -> None:
     p = sub.add_parser("eval", help="score the pipeline on an eval suite or a gold question file")
     p.add_argument(
         "--suite", choices=("seeds", "squad2", "realdocs"), default=None, help="an eval suite"
@@ -59,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
         "--backend", choices=ORDER, default=None, help="answer backend (default: RAG_LLM_BACKEND)"
     )
 
+
+def _add_calibrate(sub: Any) -> None:
     p = sub.add_parser(
         "calibrate",
         help="sweep the answer threshold on the dev splits (extractive), or the local model "
@@ -86,7 +94,6 @@ def _parser() -> argparse.ArgumentParser:
         help="sweep the rows of earlier --out files together instead of asking (one file per "
         "cross-fit scorer and its held-out article)",
     )
-    return parser
 
 
 def _index(settings: Settings, args: argparse.Namespace) -> int:

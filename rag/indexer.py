@@ -78,6 +78,18 @@ def commit(
         raise error from exc
 
 
+def _changes(old_docs: Mapping[str, Document], docs: list[Document], result: Commit) -> Commit:
+    """`result` with the ids added, replaced (text changed) and removed."""
+    new_ids = {d.doc_id for d in docs}
+    result.removed = sorted(set(old_docs) - new_ids)
+    for doc in docs:
+        if doc.doc_id not in old_docs:
+            result.added.append(doc.doc_id)
+        elif text_hash(old_docs[doc.doc_id]) != text_hash(doc):
+            result.replaced.append(doc.doc_id)
+    return result
+
+
 def _write(
     settings: Settings,
     decide: Decide,
@@ -101,14 +113,7 @@ def _write(
     notes = [note] if note else []
     notes += reconcile_uploads(settings, old_docs, base)
     docs = sorted(decide(old_docs), key=lambda d: d.doc_id)
-    result = Commit(notes=notes)
-    new_ids = {d.doc_id for d in docs}
-    result.removed = sorted(set(old_docs) - new_ids)
-    for doc in docs:
-        if doc.doc_id not in old_docs:
-            result.added.append(doc.doc_id)
-        elif text_hash(old_docs[doc.doc_id]) != text_hash(doc):
-            result.replaced.append(doc.doc_id)
+    result = _changes(old_docs, docs, Commit(notes=notes))
     unchanged = {d.doc_id for d in docs} - set(result.added) - set(result.replaced)
     same = not (result.added or result.replaced or result.removed)
     if old is not None and same and all(old_docs[d.doc_id] == d for d in docs):

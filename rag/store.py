@@ -119,6 +119,26 @@ def make_index(vectors: np.ndarray, hnsw_min_vectors: int) -> tuple[Any, str]:
     return index, kind
 
 
+def _write_vectors(
+    tmp: Path, build: str, vectors: np.ndarray, hnsw_min_vectors: int, milvus_uri: str
+) -> tuple[dict[str, Any], str]:
+    """The vectors of a build (FAISS in `tmp`, or a Milvus collection) and their entry."""
+    if milvus_uri:
+        from rag import milvus
+
+        # Named first: a writer killed while inserting leaves a collection to drop later.
+        name = milvus.collection_name(build)
+        _write_json(tmp / "vectors.json", {"kind": "milvus", "uri": milvus_uri, "collection": name})
+        entry = milvus.write_vectors(milvus_uri, build, vectors, hnsw_min_vectors)
+        kind = str(entry["index_type"])
+    else:
+        index, kind = make_index(vectors, hnsw_min_vectors)
+        faiss.write_index(index, str(tmp / "vectors.faiss"))
+        entry = {"kind": "faiss"}
+    _write_json(tmp / "vectors.json", entry)
+    return entry, kind
+
+
 def write_store(
     index_dir: Path,
     docs: list[Document],
@@ -146,21 +166,7 @@ def write_store(
     tmp = build.with_name(build.name + ".tmp")
     tmp.mkdir()
     try:
-        if milvus_uri:
-            from rag import milvus
-
-            # Named first: a writer killed while inserting leaves a collection to drop later.
-            name = milvus.collection_name(build.name)
-            _write_json(
-                tmp / "vectors.json", {"kind": "milvus", "uri": milvus_uri, "collection": name}
-            )
-            entry = milvus.write_vectors(milvus_uri, build.name, vectors, hnsw_min_vectors)
-            kind = entry["index_type"]
-        else:
-            index, kind = make_index(vectors, hnsw_min_vectors)
-            faiss.write_index(index, str(tmp / "vectors.faiss"))
-            entry = {"kind": "faiss"}
-        _write_json(tmp / "vectors.json", entry)
+        entry, kind = _write_vectors(tmp, build.name, vectors, hnsw_min_vectors, milvus_uri)
         if lexical is not None:
             lexical.save(tmp)
         _write_json(tmp / "chunks.json", [asdict(c) for c in chunks])
