@@ -1,11 +1,15 @@
-"""How well does a sentence answer a question? A Protocol, a learned cross-encoder, a factory.
+"""The reader: does a sentence answer the question, and which words answer it? A Protocol, the
+learned reader, a factory.
 
-The cross-encoder is the packaged MiniLM-L6 fine-tuned on (question, sentence) pairs of the dev
-splits (`scripts/train_answerability.py`) and shipped in `rag/models/` as its difference from the
-packaged base weights (`rag.weight_delta`), rebuilt into int8 ONNX on first use. It reads the
-question and the sentence together, so it sees what a bag of words cannot: a swapped entity, a
-negation, a sentence about the right topic that does not give the asked fact. Its output is a
-probability; one threshold on it (`Settings.answer_threshold`) decides abstention.
+The reader is the packaged MiniLM-L6 trained by `scripts/train_reader.py` on SQuAD 1.1 train
+(87,599 questions), SQuAD 2.0 train's unanswerable questions, made lookalike negatives and the dev
+splits, and shipped in `rag/models/reader/` as its difference from the packaged base weights
+(`rag.weight_delta`), rebuilt into int8 ONNX on first use. It reads the question and the sentence
+together, so it sees what a bag of words cannot: a swapped entity, a negation, a sentence about
+the right topic that does not give the asked fact. Its answerability head gives a probability (one
+threshold, `Settings.min_answer_score`, decides abstention); its span head gives the answer words
+inside the sentence (the short answer, `Settings.min_span_score`). A scorer with only the first
+head (v1-v6, `scripts/train_answerability.py`) still loads: it gives no spans.
 """
 
 from __future__ import annotations
@@ -23,7 +27,7 @@ from rag.config import Settings
 from rag.errors import ModelNotFoundError
 from rag.weight_delta import DELTA_NAME, unpack
 
-MODEL_DIR = Path(__file__).resolve().parent / "models" / "answerability"
+MODEL_DIR = Path(__file__).resolve().parent / "models" / "reader"
 FILES = ("tokenizer.json", "meta.json")
 MAX_TOKENS = 128  # question + title + sentence; longer pairs lose the sentence's tail
 LONGEST_SPAN = 30  # tokens: an answer span is a phrase, not a sentence
@@ -155,7 +159,7 @@ def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
     if missing:
         raise ModelNotFoundError(
             f"the answerability model in {model_dir} lacks {', '.join(missing)}: reinstall, or "
-            "retrain it with `python scripts/train_answerability.py`, or set RAG_SCORER=none"
+            "retrain it with `make reader`, or set RAG_SCORER=none"
         )
     return CrossEncoderScorer(model_dir)
 

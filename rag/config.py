@@ -57,8 +57,8 @@ class Settings(BaseSettings):
     min_retrieval_score: float = 0.2
     # Documents outside the top k whose best passage is checked for a disagreeing value.
     conflict_probe_docs: int = Field(default=3, ge=0, le=20)
-    # Which sentences answer: "cross-encoder" (learned, rag/models/answerability, trained on the
-    # dev splits by scripts/train_answerability.py) or "none" (first-stage score only: tests).
+    # Which sentences answer: "cross-encoder" (the reader in rag/models/reader, trained by
+    # scripts/train_reader.py) or "none" (first-stage score only: tests).
     scorer: Literal["cross-encoder", "none"] = "cross-encoder"
     scorer_model_dir: Path | None = None  # another trained scorer; default: the packaged one
     # First-stage sentences the scorer reads per question (~8-11 ms each on 2 cores, ranker p50
@@ -74,16 +74,13 @@ class Settings(BaseSettings):
     # threshold rule's moving average): 0.622 / 0.627 / 0.630 / 0.636 / 0.630 at 0 / 5 / 10 /
     # 20 / 40; 20's lead is 5 questions and 40 falls back, so 10 stays.
     first_stage_weight: float = Field(default=10.0, ge=0)
-    # THE abstention threshold: the best sentence's final score (the scorer's probability) must
-    # reach it. Chosen on dev articles no scorer of the recipe trained on: the shipped scorer never
-    # saw "European Union law" (421 questions) and a second one of the same recipe never saw
-    # "Huguenot" (424); `rag calibrate --pool` rows of both, swept on a 0.01 grid: the best 5-step
-    # moving average of overall is at 0.14 (0.630; overall 0.633, answerable 0.500, abstained
-    # 0.783; 0.624 / 0.614 / 0.601 at 0.20 / 0.25 / 0.40). Set 2026-11-26 for scorer v6 (the v5
-    # recipe plus distilled SciFact pairs); v5's same rule gave 0.25 (0.606). The two articles
-    # disagree (alone, EU law peaks near 0.05-0.15 and Huguenot near 0.35-0.50; on Huguenot every
-    # scorer so far ranks unanswerable questions above answerable ones, AUC 0.40-0.42).
-    min_answer_score: float = Field(default=0.14, ge=0, le=1)
+    # THE abstention threshold: the best sentence's final score (the reader's probability) must
+    # reach it. Chosen on the one dev article the reader never trained on ("European Union law",
+    # 421 questions; `make calibrate`, 2026-12-07): the best 5-step moving average of overall on a
+    # 0.01 grid is at 0.60 (overall 0.741, answerable 0.784, abstained 0.690; 0.703 / 0.724 /
+    # 0.715 at 0.40 / 0.50 / 0.70). The v6 scorer's threshold was 0.14 (EU law + Huguenot pooled,
+    # overall 0.633): the reader's probabilities are better calibrated and far better separated.
+    min_answer_score: float = Field(default=0.60, ge=0, le=1)
     # The LLM path's check (`rag.judge`): the local model's log-odds that the best sentence
     # answers, times this weight, is added to the scorer's log-odds; 0 turns the check off. Set
     # with the threshold below by `rag calibrate --backend local` on the same two held-out dev

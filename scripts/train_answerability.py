@@ -396,7 +396,7 @@ def main() -> int:
     parser.add_argument("--minutes", type=float, default=30.0, help="training time budget")
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--pooling", choices=["cls", "mean"], default="mean")
-    parser.add_argument("--out", type=Path, default=ROOT / "rag" / "models" / "answerability")
+    parser.add_argument("--out", type=Path, default=ROOT / ".cache" / "scorer-v6")
     parser.add_argument("--pairs", type=Path, default=None, help="cache of the training pairs")
     parser.add_argument(
         "--extra",

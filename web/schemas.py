@@ -35,6 +35,8 @@ class AnswerOut(BaseModel):
     judge_margin: float | None = None  # the local model's check (log-odds); null: not run
     judged: float | None = None  # the scorer's probability moved by it
     decision: str = ""
+    # The answer words the answer opens with, copied from the first cited sentence; null: none
+    short_answer: str | None = None
 
 
 class DocumentSummary(BaseModel):

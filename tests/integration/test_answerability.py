@@ -51,12 +51,14 @@ def outside(tmp_path_factory: pytest.TempPathFactory) -> Pipeline:
 
 
 def test_packaged_model_is_small_and_says_how_it_was_trained() -> None:
-    # The repository carries the difference from the base weights, not the 23 MB model.
+    # The repository carries the difference from the base weights, not the 23 MB model (the
+    # reader, trained on 72,000 pairs, moved more weights than the v6 scorer: 4.9 MB, was 3.2).
     size = (MODEL_DIR / DELTA_NAME).stat().st_size
-    assert size <= 5 * 1024 * 1024
+    assert size <= 6 * 1024 * 1024
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert meta["delta_bytes"] == size
     assert {"seed", "steps", "train_seconds", "pairs", "int8_vs_fp32_mean_abs"} <= set(meta)
+    assert [p["questions"] for p in meta["learning_curve"]][-1] >= 20_000
     assert meta["int8_vs_fp32_mean_abs"] < 0.05
     # The threshold is calibrated on one dev article: the shipped model must never have read it.
     assert meta["held_out"] == ["european_union_law"]
@@ -145,6 +147,27 @@ def test_clearly_unanswerable_questions_abstain(outside: Pipeline, question: str
     answer = outside.answer(question)
     assert answer.abstained, answer.answer
     assert answer.citations == []
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Who discovered penicillin?", "Alexander Fleming"),
+        ("Who scored a hat-trick in the 1966 final?", "Geoff Hurst"),
+        ("When was Constantinople captured by the Ottoman Turks?", "1453"),
+        ("Where was the 1966 World Cup final played?", "Wembley Stadium"),
+    ],
+)
+def test_the_reader_opens_the_answer_with_the_answer_words(
+    outside: Pipeline, question: str, expected: str
+) -> None:
+    """Any kind of question, not only the value kinds the rules know: the short answer is the
+    reader's span, copied from the cited sentence, before the quote."""
+    answer = outside.answer(question)
+    assert answer.short_answer is not None, answer.answer
+    assert expected in answer.short_answer and len(answer.short_answer.split()) <= 8
+    assert answer.answer.startswith(f"{answer.short_answer} [1]. ")
+    assert answer.short_answer in answer.citations[0].quote
 
 
 def test_model_dir_setting_and_missing_model_error(tmp_path: Path) -> None:

@@ -41,15 +41,26 @@
     return b;
   }
 
-  function answerText(answer) {
-    const p = el("p", "answer-text");
+  function withChips(p, text, answer) {
     const byN = new Map(answer.citations.map((c) => [c.n, c]));
-    answer.answer.split(/(\[\d+\])/).forEach((part) => {
+    text.split(/(\[\d+\])/).forEach((part) => {
       const m = /^\[(\d+)\]$/.exec(part);
       const c = m && byN.get(Number(m[1]));
       p.append(c ? chip(c) : part);
     });
     return p;
+  }
+
+  // The short answer first ("Stacy Hastie [1]"), the quote under it.
+  function answerText(answer) {
+    if (!answer.short_answer) return withChips(el("p", "answer-text"), answer.answer, answer);
+    const cut = answer.answer.indexOf("]") + 1;
+    const box = el("div", "answer-body");
+    box.append(
+      withChips(el("p", "short-answer"), answer.answer.slice(0, cut), answer),
+      withChips(el("p", "answer-text"), answer.answer.slice(cut).replace(/^[.\s]+/, ""), answer),
+    );
+    return box;
   }
 
   function citations(answer) {
