@@ -103,21 +103,16 @@ def draft(p: Pipeline, turn: Turn) -> tuple[Answer, str]:
     best = confidence(turn.ranked)
     draft.confidence = round(best, 4) if best is not None else None
     text = p.extractive.answer(turn.q.text, turn.passages)
-    problem = finish(p, draft, turn, text)
+    problem = finish(p, draft, turn, text, written=False)
     draft.decision = policy.draft_decision(draft, problem, p.settings.min_answer_score)
     turn.mark("draft")
     return draft, problem
 
 
-def finish(p: Pipeline, result: Answer, turn: Turn, text: str) -> str:
-    return policy.finish(
-        result,
-        turn.q,
-        turn.passages,
-        p.documents,
-        text,
-        p.settings.min_sentence_support,
-    )
+def finish(p: Pipeline, result: Answer, turn: Turn, text: str, written: bool = True) -> str:
+    """`policy.finish` with this pipeline's documents and support threshold."""
+    support = p.settings.min_sentence_support
+    return policy.finish(result, turn.q, turn.passages, p.documents, text, support, written)
 
 
 def judge(p: Pipeline, name: str) -> Judge | None:
@@ -146,7 +141,7 @@ def check(p: Pipeline, judge: Judge, turn: Turn, draft: Answer) -> Answer:
         assert turn.base is not None
         found = replace(turn.base, warnings=list(draft.warnings), confidence=draft.confidence)
         quote = p.extractive.answer(turn.q.text, turn.passages, threshold=0.0)
-        return None if finish(p, found, turn, quote) else found
+        return None if finish(p, found, turn, quote, written=False) else found
 
     return policy.after_check(draft, margin, fused, p.settings.min_judged_score, redraft)
 

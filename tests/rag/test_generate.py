@@ -13,8 +13,8 @@ from rag.embed import HashEmbedder
 from rag.errors import InvalidInputError
 from rag.generate import chain_order
 from rag.pipeline import Pipeline
-from rag.question import analyse
 from rag.policy import value_lead
+from rag.question import analyse
 from rag.types import Answer, Passage
 from tests.fakes import FakeOpenAI
 
