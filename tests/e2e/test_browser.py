@@ -11,7 +11,7 @@ import pytest
 
 from rag.config import Settings
 from rag.pipeline import build_index
-from tests.conftest import SEEDS
+from tests.conftest import ROOT, SEEDS
 from tests.servers import rag_server
 
 playwright = pytest.importorskip("playwright.sync_api")
@@ -101,6 +101,10 @@ def test_ask_click_citation_then_follow_up(site: str, browser: Any) -> None:
     assert mark.is_visible()
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "answered.png"), full_page=True)
+    # README's picture, remade by every run so that it shows the page as it is.
+    page.screenshot(path=str(ROOT / "docs" / "chat.png"))
+    # The short answer first, copied from the cited sentence; the quote under it.
+    assert "$500 million" in answer.locator(".short-answer").inner_text()
 
     second = ask(page, "And who attended?", 1)
     assert "about: value USSM MoU" in second.locator(".rewritten").inner_text()
