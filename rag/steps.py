@@ -81,12 +81,13 @@ def retrieve(
     base = Answer(question=asked, answer=ABSTAIN, abstained=True, backend="extractive")
     base.rewritten_question = question if question != asked else None
     base.retrieved = [
-        {"n": p.n, "chunk_id": p.chunk.chunk_id, "doc_id": p.chunk.doc_id}
-        | {"score": round(p.score, 4)}
-        for p in turn.passages
+        {"n": x.n, "chunk_id": x.chunk.chunk_id, "doc_id": x.chunk.doc_id}
+        | {"score": round(x.score, 4)}
+        for x in turn.passages
     ]
     turn.base = base
-    if not turn.passages or max(p.cosine for p in turn.passages) < (p.settings.min_retrieval_score):
+    closest = max((x.cosine for x in turn.passages), default=0.0)
+    if not turn.passages or closest < p.settings.min_retrieval_score:
         why = "no passage is close enough to the question"
         turn.draft = replace(base, backend="retrieval", decision=why, warnings=[why])
     return turn
@@ -207,6 +208,6 @@ def add_conflicts(p: Pipeline, result: Answer, turn: Turn) -> None:
         everything,
         p.settings.conflict_score_ratio,
     )
-    chunk_ids = {p.n: p.chunk.chunk_id for p in everything}
+    chunk_ids = {x.n: x.chunk.chunk_id for x in everything}
     for conflict in result.conflicts:
         say_sources_disagree(result, conflict, chunk_ids, p.documents)
