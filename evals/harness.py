@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import statistics
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -11,6 +10,7 @@ from typing import Any
 
 from evals import metrics as m
 from rag.chunk import document_sentences
+from rag.cite import strip_markers
 from rag.errors import InvalidInputError
 from rag.policy import lead_copied, value_lead
 from rag.question import analyse
@@ -148,7 +148,7 @@ def _short(item: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
     if item["kind"] == "unanswerable" or result["abstained"] or not item["answers"]:
         return {}
     lead = value_lead(result["answer"])
-    short = lead if lead is not None else re.sub(r"\s*\[\d+\]", "", result["answer"])
+    short = lead if lead is not None else strip_markers(result["answer"])
     return {
         "short": short,
         "short_em": m.exact_match(short, item["answers"]),

@@ -85,6 +85,11 @@ def with_markers(text: str, numbers_used: list[int]) -> str:
     return text + marks  # '… “a quote.” [1]' or no closing stop at all
 
 
+def strip_markers(text: str) -> str:
+    """The text without its citation markers ("… million [1]." -> "… million.")."""
+    return _MARKER.sub("", text)
+
+
 def passage_sentences(passage: Passage, doc: Document) -> list[tuple[int, int]]:
     """Whole document sentences that overlap the passage's chunk (exact document offsets)."""
     chunk = passage.chunk
