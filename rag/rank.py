@@ -12,6 +12,7 @@ the LLM's excerpts and the conflict check read the same ranking.
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -127,12 +128,13 @@ class Ranker:
             spans = passage_sentences(p, doc)
             for i, (s, e) in enumerate(spans):
                 text = doc.text[s:e]
-                injected = not in_code(doc, s) and addresses_assistant(text)
-                if (doc.doc_id, s) in seen or _is_heading(text) or injected:
+                code = in_code(doc, s)
+                injected = not code and addresses_assistant(text)
+                if (doc.doc_id, s) in seen or (not code and _is_heading(text)) or injected:
                     continue  # an instruction to an AI in a document is data, never an answer
                 seen.add((doc.doc_id, s))
                 context = " ".join(doc.text[a:b] for a, b in spans[max(0, i - 1) : i + 2 : 2])
-                out.append((p.n, doc.doc_id, s, e, context))
+                out.append((p.n, doc.doc_id, _reading_start(doc, spans, i), e, context))
         return out
 
     def warm(self, limit: int = 20_000, batch: int = 256) -> int:
@@ -140,11 +142,12 @@ class Ranker:
         ranking only embeds the question; a server does it in the background after loading.
         Returns how many sentences were embedded."""
         keys = [
-            (doc.doc_id, s, e)
+            (doc.doc_id, _reading_start(doc, spans, i), e)
             for doc in self.documents.values()
-            for s, e in document_sentences(doc)
-            if (doc.doc_id, s, e) not in self._vectors
-        ][:limit]
+            for spans in [document_sentences(doc)]
+            for i, (_, e) in enumerate(spans)
+        ]
+        keys = [k for k in dict.fromkeys(keys) if k not in self._vectors][:limit]
         for at in range(0, len(keys), batch):
             chunk = keys[at : at + batch]
             texts = [self.documents[d].text[s:e] for d, s, e in chunk]
@@ -239,6 +242,24 @@ def confidence(ranked: Sequence[Scored]) -> float | None:
 def _logit(p: float) -> float:
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
+
+
+# A sentence opening with one of these leans on the one before it for what it talks about
+# ("To test the binary, type make bench. This runs a quick series of tests"): read alone, neither
+# the reader nor the user can tell what "This" is.
+_LEANS_BACK = re.compile(r"(?:It|This|These|They|That|Those|Its|Their|He|She|His|Her|Such)\b")
+
+
+def _reading_start(doc: Document, spans: Sequence[tuple[int, int]], i: int) -> int:
+    """Where sentence `i` is read and quoted from: its own start, or its predecessor's when it
+    leans back on it and both are prose of one paragraph (measured in docs/evaluation.md)."""
+    s = spans[i][0]
+    if i == 0 or not _LEANS_BACK.match(doc.text, s):
+        return s
+    ps, pe = spans[i - 1]
+    if "\n" in doc.text[pe:s] or in_code(doc, ps) or in_code(doc, s):
+        return s
+    return s if _is_heading(doc.text[ps:pe]) else ps
 
 
 def _is_heading(text: str) -> bool:
