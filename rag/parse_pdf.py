@@ -259,15 +259,37 @@ def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:
 
 
 _SECTION = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+[A-Z]")
+# "2.4. Basic tests.": a multi-level number, a few words and one closing dot (a list item is
+# rarely numbered on two levels).
+_DOTTED_SECTION = re.compile(r"^\d+(?:\.\d+)+\.?\s+[A-Z][^.!?:;]{0,60}\.$")
+# Program text, markup and addresses set on a line of their own are not titles.
+_NOT_A_TITLE = re.compile(r"://|[\\{}=$<>|]|^\W|,$")
+# A title ends on a content word; a sentence broken across boxes ends on "the", "at", "type".
+_OPEN_END = re.compile(
+    r"\b(?:a|an|the|of|to|in|on|at|by|for|and|or|with|via|from|as|is|are|try|type)$", re.I
+)
 
 
 def _is_heading(line: str, lines_in_box: int) -> bool:
-    """A numbered section title ("2.1 Template Styles") on its own line, or a box's only line
-    that is short and does not end like a sentence."""
+    """A numbered section title ("2.1 Template Styles", "2.4. Basic tests.") on its own line,
+    or a box's only line that is short, reads like a title (capitalised, words, no program
+    text) and does not end like a sentence or in the middle of one."""
     words = len(line.split())
-    if words > 10 or re.search(r"[.!?:;,]$", line):
+    if words > 10:
         return False
-    return _SECTION.match(line) is not None or lines_in_box == 1
+    if _DOTTED_SECTION.match(line):
+        return True
+    if re.search(r"[.!?:;,]$", line):
+        return False
+    if _SECTION.match(line):
+        return True
+    return (
+        lines_in_box == 1
+        and line[:1].isupper()
+        and re.search(r"[A-Za-z]{3,}", line) is not None
+        and not _NOT_A_TITLE.search(line)
+        and not _OPEN_END.search(line)
+    )
 
 
 def _ocr_blocks(text: str, page: int, vocabulary: Vocabulary) -> list[Block]:

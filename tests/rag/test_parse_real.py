@@ -54,6 +54,25 @@ def test_two_column_pdf_reads_column_by_column_with_its_title() -> None:
     assert doc.page_at(doc.text.index("Libertine")) == 2
 
 
+def test_pdf_headings_are_section_titles_not_code_or_broken_lines() -> None:
+    def headings(name: str) -> list[str]:
+        p = parsed(name)
+        return [p.text[s:e] for s, e, kind in p.blocks if kind == "heading"]
+
+    pari = headings("pari-install.pdf")
+    assert {"2.4. Basic tests.", "3.6. Testing."} <= set(pari)
+    # command lines, URLs and the start of a sentence cut at a box's edge are not titles
+    for line in ("./Configure -a", "make install", 'env MAKE="make -j4" Configure'):
+        assert line not in pari
+    assert not [h for h in pari if "://" in h or h.endswith(", try")]
+    acm = headings("acmart-sample-sigconf.pdf")
+    assert "2.1 Template Styles" in acm and "\\documentclass[STYLE]{acmart}" not in acm
+    doc = parsed("pari-install.pdf").document("pari")
+    assert (
+        doc.section_at(doc.text.index("To test the binary, type make bench")) == "2.4. Basic tests."
+    )
+
+
 def test_pdf_tex_ligatures_are_letters() -> None:
     text = parsed("glpk-cnfsat.pdf").text
     assert "CNF Satisfiability Problem" in text and "(cid:" not in text
