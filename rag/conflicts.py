@@ -1,7 +1,8 @@
 """Find retrieved passages from different documents that give different values for the question.
 
 Only sentences the ranker rates as answering the question are compared (each at least the
-answer threshold and near the best), only values of the kind asked for, and two values conflict
+answer threshold and near the best), only values of the kind asked for (those in the reader's
+answer words first: `answer_values`), and two values conflict
 only when a part both give differs: "June 28, 1919" vs "June 28, 1920" do, "September 8" vs
 "September 8, 2025" do not; "$5 million" vs "€5 million" do. `say_sources_disagree` then writes
 each conflict into the answer with exact citations.
@@ -36,7 +37,7 @@ def find_conflicts(
             break
         if cand.doc_id in per_doc:
             continue
-        values = q.extract(cand.text)
+        values = answer_values(q, cand)
         if values:
             per_doc[cand.doc_id] = (values[0], cand)
     found = [v for v, _ in per_doc.values()]
@@ -60,6 +61,18 @@ def find_conflicts(
             ],
         }
     ]
+
+
+def answer_values(q: Question, cand: Scored) -> list[Value]:
+    """The asked kind's values in the reader's answer words when they hold one (a sentence
+    giving two dates answers with one of them), else in the whole sentence."""
+    assert q.extract is not None
+    if cand.span is not None:
+        a, b = cand.span[0] - cand.start, cand.span[1] - cand.start
+        inside = q.extract(cand.text[a:b])
+        if inside:
+            return inside
+    return q.extract(cand.text)
 
 
 def short_title(title: str, words: int = 8) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rag.conflicts import find_conflicts
 from rag.question import analyse
 from rag.rank import Scored
@@ -117,3 +119,20 @@ def test_sentences_below_the_answer_threshold_are_not_compared() -> None:
     )
     ranked[1] = Scored(0.1, 2, "b", 0, len(passages[1].chunk.text), passages[1].chunk.text)
     assert find_conflicts(analyse("When did the bridge open?"), ranked, 0.3, passages) == []
+
+
+def test_the_readers_answer_words_pick_the_value_a_sentence_gives() -> None:
+    ranked, passages = _setup(
+        [
+            ("a", "Signed on June 2, 2024, the deal was announced on June 28, 1919."),
+            ("b", "The deal was announced on June 28, 1920."),
+        ]
+    )
+    question = "When was the deal announced?"
+    # without spans the first date of each sentence is compared
+    [first] = find_conflicts(analyse(question), ranked, 0.3, passages)
+    assert {v["value"] for v in first["values"]} == {"June 2, 2024", "June 28, 1920"}
+    at = passages[0].chunk.text.index("June 28")
+    ranked[0] = replace(ranked[0], span=(at, at + len("June 28, 1919")), span_prob=0.9)
+    [conflict] = find_conflicts(analyse(question), ranked, 0.3, passages)
+    assert {v["value"] for v in conflict["values"]} == {"June 28, 1919", "June 28, 1920"}
