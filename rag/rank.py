@@ -142,12 +142,13 @@ class Ranker:
         ranking only embeds the question; a server does it in the background after loading.
         Returns how many sentences were embedded."""
         keys = [
-            (doc.doc_id, _reading_start(doc, spans, i), e)
+            key
             for doc in self.documents.values()
             for spans in [document_sentences(doc)]
             for i, (_, e) in enumerate(spans)
-        ]
-        keys = [k for k in dict.fromkeys(keys) if k not in self._vectors][:limit]
+            for key in [(doc.doc_id, _reading_start(doc, spans, i), e)]
+            if key not in self._vectors
+        ][:limit]
         for at in range(0, len(keys), batch):
             chunk = keys[at : at + batch]
             texts = [self.documents[d].text[s:e] for d, s, e in chunk]
