@@ -45,8 +45,13 @@ def chunk_documents(docs: list[Document], size: int = 800, overlap: int = 100) -
 
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+|\n+")
 _ABBREV = re.compile(
-    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:[a-z]\.){2,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|No|vs|etc|Inc|Co|Ltd|"
-    r"Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|al|cf|approx|resp|ca|Prof|ex)\.)$"
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:[a-z]\.){2,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|etc|Inc|Co|Ltd|al|resp|"
+    r"Prof)\.|\b(?:No|Nos|vs|Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|cf|approx|ca|ex|eg|Eg|ie|viz)\.)$"
+)
+# Abbreviations a number often follows ("Fig. 3", "pp. 12", "(eg. 20 to 30 times)"): no sentence
+# ends there, whatever comes next. After the others ("U.S.", "Inc."), a number starts a sentence.
+_BEFORE_NUMBER = re.compile(
+    r"\b(?:No|Nos|vs|Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|cf|approx|ca|ex|eg|Eg|ie|viz)\.$"
 )
 
 
@@ -57,8 +62,9 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         head = text[start : m.start() + 1]
         # "U.S. Strategic Metals" is not a sentence end; a newline always is.
-        if "\n" not in m.group() and _ABBREV.search(head) and _next_is_word(text, m.end()):
-            continue
+        if "\n" not in m.group() and _ABBREV.search(head):
+            if _next_is_word(text, m.end()) or _BEFORE_NUMBER.search(head):
+                continue
         end = m.end()
         _add_span(text, start, end, offset, spans)
         start = end

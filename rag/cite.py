@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -168,8 +168,11 @@ def _check_claim(
     cited = [by_n[n] for n in dict.fromkeys(claim.markers) if n in by_n]
     if not terms(claim.text):  # "Also." or "In short:" states nothing to check or cite
         return []
-    if _DANGLING.search(claim.text):
-        # "The value of the shipment was [1]." leaves the answer out: nothing to verify.
+    if _DANGLING.search(claim.text) and not _written_in(
+        claim.text, cited or by_n.values(), documents
+    ):
+        # "The value of the shipment was [1]." leaves the answer out: nothing to verify. A
+        # sentence the source itself ends that way ("... are coming from.") is whole.
         out.unsupported += 1
         out.warnings.append(f"incomplete claim (no answer in it): {claim.text[:80]}")
         return []
@@ -205,6 +208,18 @@ def _check_claim(
         return [_cite(s, p, documents, keyed, verified=False) for s, p in good]
     out.supported += 1
     return [_cite(s, p, documents, keyed, verified=True) for s, p in good]
+
+
+def _written_in(claim: str, passages: Iterable[Passage], documents: Mapping[str, Document]) -> bool:
+    """Is the claim written word for word (spacing aside) in one of the passages' sentences?"""
+    squash = lambda t: " ".join(t.split())  # noqa: E731
+    wanted = squash(claim)
+    for p in passages:
+        doc = documents[p.chunk.doc_id]
+        spans = passage_sentences(p, doc)
+        if spans and wanted in squash(doc.text[spans[0][0] : spans[-1][1]]):
+            return True
+    return False
 
 
 Quoted = list[tuple[tuple[float, tuple[int, int]], Passage]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 
+from rag.chunk import sentence_spans
 from rag.cite import LEAD_WORDS, with_markers
 from rag.generators.worker import Budget
 from rag.question import Question, analyse
@@ -20,6 +21,15 @@ def short_answer(q: Question, best: Scored, min_span: float) -> str | None:
     if words and confident and words.strip().casefold() not in q.text.casefold():
         return words
     return q.value(best.text) if q.asks_value else None
+
+
+def _marked(c: Scored) -> str:
+    """The quote with its marker on each of its sentences (one read with the sentence before it
+    quotes both: each sentence is a claim the check verifies)."""
+    text = c.text.strip()
+    if "\n" in text:
+        return with_markers(text, [c.n])
+    return " ".join(with_markers(text[a:b], [c.n]) for a, b in sentence_spans(text))
 
 
 class ExtractiveGenerator:
@@ -58,7 +68,7 @@ class ExtractiveGenerator:
         if len(ranked) > 1 and ranked[1].score >= max(self.second_ratio * best.score, floor):
             picked.append(ranked[1])
             picked.sort(key=lambda c: (c.doc_id != best.doc_id, c.doc_id, c.start))
-        quoted = " ".join(with_markers(c.text.strip(), [c.n]) for c in picked)
+        quoted = " ".join(_marked(c) for c in picked)
         value = short_answer(q, best, self.min_span)
         return f"{value} [{best.n}]. {quoted}" if value else quoted
 

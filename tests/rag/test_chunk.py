@@ -53,3 +53,18 @@ def test_sentence_spans_keep_abbreviations_together() -> None:
 
 def test_sentence_spans_offset_shifts_positions() -> None:
     assert sentence_spans("  One. Two.", offset=10) == [(12, 16), (17, 21)]
+
+
+def test_sentence_spans_keep_an_abbreviation_before_a_number() -> None:
+    # Valgrind's quick start: "(eg. 20 to 30 times)" once cut the answer in two.
+    text = (
+        "It will run much slower (eg. 20 to 30 times) than normal. See Fig. 3 for more. "
+        "In the U.S. 2025 was dry."
+    )
+    spans = [text[s:e] for s, e in sentence_spans(text)]
+    assert spans == [
+        "It will run much slower (eg. 20 to 30 times) than normal.",
+        "See Fig. 3 for more.",
+        "In the U.S.",
+        "2025 was dry.",
+    ]

@@ -84,3 +84,17 @@ def test_incomplete_claim_is_not_verified() -> None:
     assert out.supported == 0 and out.unsupported == 2
     assert out.citations == []
     assert all("incomplete claim" in w for w in out.warnings)
+
+
+def test_a_source_sentence_ending_on_a_preposition_is_whole() -> None:
+    # Valgrind's "... where the uninitialised values are coming from." is the author's sentence,
+    # not an answer that leaves its value out.
+    doc = Document("v", "Valgrind", "The extra information shows where the values are coming from.")
+    passages = [Passage(1, Chunk("v#0", "v", doc.text, 0, len(doc.text)), doc.title, 0.9)]
+    out = verify(f"{doc.text[:-1]} [1].", passages, {"v": doc}, 0.5)
+    assert out.supported == 1 and out.unsupported == 0
+    # The same words cut short are still incomplete.
+    cut = verify(
+        "The extra information shows where the values come from [1].", passages, {"v": doc}, 0.5
+    )
+    assert cut.unsupported == 1
