@@ -62,9 +62,9 @@ def sentence_spans(text: str, offset: int = 0) -> list[tuple[int, int]]:
     for m in _BOUNDARY.finditer(text):
         head = text[start : m.start() + 1]
         # "U.S. Strategic Metals" is not a sentence end; a newline always is.
-        if "\n" not in m.group() and _ABBREV.search(head):
-            if _next_is_word(text, m.end()) or _BEFORE_NUMBER.search(head):
-                continue
+        kept = _next_is_word(text, m.end()) or _BEFORE_NUMBER.search(head)
+        if "\n" not in m.group() and _ABBREV.search(head) and kept:
+            continue
         end = m.end()
         _add_span(text, start, end, offset, spans)
         start = end

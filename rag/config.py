@@ -55,6 +55,10 @@ class Settings(BaseSettings):
     # Answering
     top_k: int = Field(default=5, ge=1, le=50)
     min_retrieval_score: float = 0.2
+    # Abstain when the question names something (a capitalised word, an acronym, "x86") that no
+    # indexed document writes, even one typing slip away (`rag.unseen`; dev splits: realdocs
+    # +2 questions of 63, SQuAD +6 of 2,099, seeds 0; docs/evaluation.md).
+    abstain_on_unknown_names: bool = True
     # Documents outside the top k whose best passage is checked for a disagreeing value.
     conflict_probe_docs: int = Field(default=3, ge=0, le=20)
     # Which sentences answer: "cross-encoder" (the reader in rag/models/reader, trained by

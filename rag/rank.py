@@ -25,8 +25,9 @@ from rag.cite import CLOSING, passage_sentences
 from rag.embed import Embedder, embed_query
 from rag.injection import addresses_assistant
 from rag.question import Question
-from rag.text import numbers, terms
+from rag.text import numbers, plain, terms
 from rag.types import Document, Passage
+from rag.unseen import acronyms
 
 _HEADING_MAX_WORDS = 10
 
@@ -74,6 +75,15 @@ class Ranker:
         self.threshold = threshold
         self.first_weight = first_weight
         self.idf = _idf(documents.values())
+        # Every word the corpus writes (its sentences' and titles'): what a question may name.
+        # Every word the corpus writes, its titles' too, without accents ("Kucukdeveci"), and
+        # what it abbreviates ("U.S.", "American Automobile Association"): what a question may
+        # name (`rag.unseen`).
+        words = set(self.idf) | {t for d in documents.values() for t in terms(d.title)}
+        for doc in documents.values():
+            text = f"{doc.title}\n{doc.text}"
+            words |= acronyms(text) | (set() if text.isascii() else set(terms(plain(text))))
+        self.vocabulary = words
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
         self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None

@@ -21,6 +21,7 @@ from rag.question import Question, analyse
 from rag.rank import Scored, confidence
 from rag.rewrite import standalone
 from rag.types import Answer, Passage
+from rag.unseen import unknown
 from rag.validate import validate_history, validate_question
 
 if TYPE_CHECKING:
@@ -87,8 +88,15 @@ def retrieve(
     ]
     turn.base = base
     closest = max((x.cosine for x in turn.passages), default=0.0)
-    if not turn.passages or closest < p.settings.min_retrieval_score:
+    names = p.settings.abstain_on_unknown_names
+    unseen = unknown(question, p.ranker.vocabulary) if names else []
+    why = ""
+    if turn.passages and unseen:
+        said = ", ".join(f"“{n}”" for n in unseen)
+        why = f"the question names {said}, which no indexed document mentions"
+    elif not turn.passages or closest < p.settings.min_retrieval_score:
         why = "no passage is close enough to the question"
+    if why:
         turn.draft = replace(base, backend="retrieval", decision=why, warnings=[why])
     return turn
 

@@ -30,6 +30,12 @@ def fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
 
 
+def plain(text: str) -> str:
+    """The text without accents ("kücükdeveci" -> "kucukdeveci")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 _STEMMER = Stemmer.Stemmer("english")
 
 

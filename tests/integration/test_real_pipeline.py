@@ -33,6 +33,18 @@ def test_off_corpus_question_abstains(real_pipeline: Pipeline) -> None:
     assert answer.abstained and not answer.citations
 
 
+def test_a_question_naming_what_no_source_mentions_abstains_and_says_which(
+    real_pipeline: Pipeline,
+) -> None:
+    # A lookalike of "What is USSM's share price?": the seeds never name Albemarle.
+    answer = real_pipeline.answer("What is Albemarle's share price?")
+    assert answer.abstained and not answer.citations
+    assert "“Albemarle”" in answer.decision
+    # The same question about a company the seeds do name goes on to the reader.
+    named = real_pipeline.answer("What is USSM's share price?")
+    assert "no indexed document mentions" not in named.decision
+
+
 def test_conflicting_estimates_are_shown_side_by_side(real_pipeline: Pipeline) -> None:
     answer = real_pipeline.answer(
         "How much are Pakistan's untapped mineral reserves estimated to be worth?"

@@ -68,6 +68,15 @@ def test_off_corpus_question_abstains(pipeline: Pipeline) -> None:
     assert answer.citations == []
 
 
+def test_a_name_no_document_mentions_abstains_unless_switched_off(hash_index: Settings) -> None:
+    question = "What did USSM agree with Cachegrind in September?"
+    answer = Pipeline.load(hash_index, HashEmbedder()).answer(question)
+    assert answer.abstained and "“Cachegrind”" in (answer.decision or "")
+    off_settings = hash_index.model_copy(update={"abstain_on_unknown_names": False})
+    off = Pipeline.load(off_settings, HashEmbedder())
+    assert "Cachegrind" not in (off.answer(question).decision or "")
+
+
 @pytest.mark.parametrize(
     ("question", "k", "message"),
     [
@@ -107,7 +116,7 @@ def test_a_disagreeing_document_below_the_top_k_is_still_shown(tmp_path: Path) -
             "c", "Economic ties", "Officials say the Trump administration started the dialogue."
         ),
     ]
-    question = "Which US administration started the minerals talks with Pakistan?"
+    question = "Which administration started the minerals talks with Pakistan?"
     answers = {}
     for probes in (0, 3):
         settings = hash_settings(tmp_path / str(probes), top_k=2, conflict_probe_docs=probes)
