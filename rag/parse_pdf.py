@@ -19,6 +19,7 @@ from typing import Any
 
 from rag.blocks import Block, Vocabulary, clean_line, is_bullet, reflow
 from rag.ocr import ocr_available, ocr_pdf_page, readable
+from rag.pdf_tables import find_tables
 
 MAX_PAGES = 2_000
 
@@ -43,6 +44,7 @@ class _Box:
     lines: list[str]
     size: float  # median font size
     margin: bool = False  # in the top or bottom 10% of the page, where running heads sit
+    table: bool = False  # a table rebuilt from column boxes (`rag.pdf_tables`): lines are rows
 
 
 class PdfParseError(ValueError):
@@ -79,7 +81,10 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
             elif text.strip() or _has_images(layout):
                 result.unread.append(number)
             continue
-        for box in _reading_order(boxes, layout.width):
+        for box in _reading_order(_with_tables(boxes), layout.width):
+            if box.table:
+                result.blocks += [Block("row", row, number) for row in box.lines]
+                continue
             box = _without_running_text(box, repeated)
             if _dropped(box):
                 continue
@@ -128,6 +133,22 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
             margin = element.y1 > layout.height - edge or element.y0 < edge
             box = _Box(page, element.x0, element.y0, element.x1, element.y1, lines, size, margin)
             out.append(box)
+    return out
+
+
+def _with_tables(boxes: list[_Box]) -> list[_Box]:
+    """The page's boxes with each table's column and header boxes replaced by one box of rows."""
+    tables = find_tables(boxes)
+    if not tables:
+        return boxes
+    members = {i for t in tables for i in t.members}
+    out = [b for i, b in enumerate(boxes) if i not in members]
+    for t in tables:
+        parts = [boxes[i] for i in t.members]
+        x0, y0 = min(b.x0 for b in parts), min(b.y0 for b in parts)
+        x1, y1 = max(b.x1 for b in parts), max(b.y1 for b in parts)
+        size = statistics.median(b.size for b in parts)
+        out.append(_Box(parts[0].page, x0, y0, x1, y1, list(t.rows), size, table=True))
     return out
 
 
@@ -183,14 +204,28 @@ def _shape(line: str) -> str:
 
 def _running_text(boxes: list[_Box], n_pages: int) -> set[str]:
     """Lines that repeat in the top or bottom margin of many pages: running headers and
-    footers (a section title such as "Returns" repeated in the body is not one)."""
+    footers (a section title such as "Returns" repeated in the body is not one). A page's topmost
+    or bottommost box of one or two lines repeated on three pages is one too: a manual's chapter
+    title over its few pages ("How to use bzip2" on 5 of 38)."""
     if n_pages < 3:
         return set()
     seen: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    top: dict[int, _Box] = {}
+    bottom: dict[int, _Box] = {}
+    for box in boxes:
+        if box.page not in top or box.y1 > top[box.page].y1:
+            top[box.page] = box
+        if box.page not in bottom or box.y0 < bottom[box.page].y0:
+            bottom[box.page] = box
     for box in boxes:
         if box.margin:
-            seen.update({_shape(line) for line in box.lines[:2] + box.lines[-2:]})
-    return {shape for shape, n in seen.items() if n >= max(3, n_pages // 2)}
+            shapes = {_shape(line) for line in box.lines[:2] + box.lines[-2:]}
+            seen.update(shapes)
+            if len(box.lines) <= 2 and (box is top[box.page] or box is bottom[box.page]):
+                alone.update(shapes)
+    many = {shape for shape, n in seen.items() if n >= max(3, n_pages // 2)}
+    return many | {shape for shape, n in alone.items() if n >= 3}
 
 
 def _without_running_text(box: _Box, repeated: set[str]) -> _Box:

@@ -43,6 +43,27 @@ def test_pdf_running_headers_and_page_numbers_are_dropped() -> None:
     assert not [ln for ln in lines if re.fullmatch(r"\d{1,3}", ln.strip())]
 
 
+def test_pdf_chapter_running_heads_are_dropped_and_sentences_join_across_pages() -> None:
+    # bzip2's manual heads only its chapter's 5 of 38 pages with "How to use bzip2"; a sentence
+    # runs from page 9 on to page 10 under it.
+    text = parsed("bzip2-manual.pdf").document("bzip2-manual.pdf").text
+    assert "\n\nHow to use bzip2\n\n" not in text
+    assert "The ratio between worst-case and average-case compression time" in text
+    # a one-line box repeated near the top of pages but not the page's first line stays
+    assert text.count("BZ_CONFIG_ERROR if the library has been mis-compiled") >= 3
+
+
+def test_pdf_table_set_as_column_boxes_is_rows_with_their_headers() -> None:
+    # bzip2's memory table: pdfminer gives one box per column; read box by box it was dropped
+    # as figure soup. Each row is one unit, every cell after its column's header.
+    rows = [u for u in units("bzip2-manual.pdf") if u.startswith("Flag -")]
+    assert len(rows) == 9
+    assert rows[0] == (
+        "Flag -1 | Compress usage 1200k | Decompress usage 500k | Decompress -s usage 350k"
+        " | Corpus Size 914704"
+    )
+
+
 def test_two_column_pdf_reads_column_by_column_with_its_title() -> None:
     p = parsed("acmart-sample-sigconf.pdf")
     assert p.title == "The Name of the Title Is Hope"
