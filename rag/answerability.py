@@ -83,27 +83,27 @@ class CrossEncoderScorer:
         return np.array([r.prob for r in self.read(question, sentences)], dtype=np.float32)
 
     def read(self, question: str, sentences: Sequence[tuple[str, str]]) -> list[Reading]:
-        """One padded batch: short lists (the ranker sends ~10) need no length bucketing."""
-        if not sentences:
-            return []
+        """Each pair on its own, unpadded. The int8 model quantises activations over the whole
+        batch, so in one padded batch a sentence's probability moved with its neighbours' (by up
+        to 0.17) and the padding cost ~40% more time than ten single runs (docs/bench.md)."""
         encodings = self.tokenizer.encode_batch([(question, pair_text(t, s)) for t, s in sentences])
-        width = max(len(e.ids) for e in encodings)
-        ids = np.zeros((len(encodings), width), dtype=np.int64)
-        types, mask = np.zeros_like(ids), np.zeros_like(ids)
-        for row, enc in enumerate(encodings):
-            n = len(enc.ids)
-            ids[row, :n], types[row, :n], mask[row, :n] = enc.ids, enc.type_ids, 1
-        feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": types}
-        outputs = self.session.run(None, feed)
-        probs = (1.0 / (1.0 + np.exp(-outputs[0].reshape(-1)))).astype(np.float32)
-        if len(outputs) < 3:  # a scorer without a span head
-            return [Reading(float(p)) for p in probs]
         readings = []
-        for row, ((title, sentence), enc) in enumerate(zip(sentences, encodings, strict=True)):
+        for (title, sentence), enc in zip(sentences, encodings, strict=True):
+            ids = np.array([enc.ids], dtype=np.int64)
+            feed = {
+                "input_ids": ids,
+                "attention_mask": np.ones_like(ids),
+                "token_type_ids": np.array([enc.type_ids], dtype=np.int64),
+            }
+            outputs = self.session.run(None, feed)
+            prob = float(1.0 / (1.0 + np.exp(-float(outputs[0].reshape(-1)[0]))))
+            if len(outputs) < 3:  # a scorer without a span head
+                readings.append(Reading(prob))
+                continue
             shift = len(pair_text(title, sentence)) - len(sentence)
-            found = answer_span(outputs[1][row], outputs[2][row], enc, shift)
+            found = answer_span(outputs[1][0], outputs[2][0], enc, shift)
             span, span_prob = (None, 0.0) if found is None else found
-            readings.append(Reading(float(probs[row]), span, span_prob))
+            readings.append(Reading(prob, span, span_prob))
         return readings
 
 
