@@ -166,7 +166,7 @@ class _Walker:
 
     def _leaf(self, el: Any, tag: str) -> None:
         if tag == "pre":
-            code = el.text_content().strip("\n")
+            code = _visible_text(el).strip("\n").rstrip()  # no "copy" button, no hidden spans
             if code.strip():
                 self.blocks.append(Block("code", code.replace("\r\n", "\n").expandtabs(4)))
             return

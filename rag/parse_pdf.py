@@ -255,6 +255,10 @@ def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:
     """Add `block`, or continue the previous paragraph with it when the paragraph stops
     mid-sentence and the block goes on in lower case (a box, column or page break inside it)."""
     last = blocks[-1] if blocks else None
+    if last is not None and _NUMBER_ALONE.match(last.text) and _titled(block):
+        # "1.2." set in a box of its own beside its title "What is this spec?"
+        blocks[-1] = Block("heading", f"{last.text} {block.text}", last.page)
+        return
     if (
         last is not None
         and last.kind in {"paragraph", "heading", "item"}  # a one-line box looks like a heading
@@ -266,6 +270,20 @@ def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:
         blocks[-1] = Block(kind, reflow([last.text, block.text], vocabulary), last.page)
     else:
         blocks.append(block)
+
+
+_NUMBER_ALONE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.)$")
+
+
+def _titled(block: Block) -> bool:
+    """A short line that can follow a section number: a title, not a sentence or a figure."""
+    text = block.text
+    return (
+        block.kind in {"heading", "paragraph"}
+        and len(text.split()) <= 10
+        and text[:1].isupper()
+        and not _NUMBER_ALONE.match(text)
+    )
 
 
 def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:

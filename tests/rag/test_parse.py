@@ -60,3 +60,30 @@ def test_unreadable_files_say_why(name: str, data: bytes, reason: str) -> None:
     with pytest.raises(ParseError, match=reason) as info:
         parse(name, data)
     assert str(info.value).startswith(name)
+
+
+def test_html_code_block_drops_its_copy_button() -> None:
+    # Node.js's manual puts a "copy" button inside every <pre>.
+    page = (
+        b"<html><body><main><p>Install a version of the package manager globally with this:</p>"
+        b'<pre><code class="language-bash">corepack install --global yarn@x.y.z</code> '
+        b'<button class="copy-button">copy</button></pre></main></body></html>'
+    )
+    doc = parse("corepack.html", page).document("corepack.html")
+    assert doc.text.endswith("\n\ncorepack install --global yarn@x.y.z")
+
+
+def test_pdf_section_number_in_a_box_of_its_own_joins_its_title() -> None:
+    from rag.blocks import Block, Vocabulary
+    from rag.parse_pdf import _append
+
+    blocks: list[Block] = []
+    vocabulary = Vocabulary([])
+    for block in [Block("paragraph", "1.", 1), Block("heading", "Introduction", 1)]:
+        _append(blocks, block, vocabulary)
+    assert [(b.kind, b.text) for b in blocks] == [("heading", "1. Introduction")]
+    # A number before a sentence, or a figure after a number, stays as it was.
+    blocks = []
+    for block in [Block("paragraph", "2.", 1), Block("paragraph", "12.5", 1)]:
+        _append(blocks, block, vocabulary)
+    assert len(blocks) == 2
