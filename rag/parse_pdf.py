@@ -330,8 +330,8 @@ def _is_heading(line: str, lines_in_box: int) -> bool:
     words = len(line.split())
     if words > 10:
         return False
-    if _DOTTED_SECTION.match(line):
-        return True
+    if _DOTTED_SECTION.match(line) or (_SECTION.match(line) and line.endswith("?")):
+        return True  # "2.4. Basic tests.", "1.2. What is this spec?"
     if re.search(r"[.!?:;,]$", line):
         return False
     if _SECTION.match(line):

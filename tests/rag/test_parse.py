@@ -87,3 +87,10 @@ def test_pdf_section_number_in_a_box_of_its_own_joins_its_title() -> None:
     for block in [Block("paragraph", "2.", 1), Block("paragraph", "12.5", 1)]:
         _append(blocks, block, vocabulary)
     assert len(blocks) == 2
+
+
+def test_pdf_numbered_section_title_may_be_a_question() -> None:
+    from rag.parse_pdf import _is_heading
+
+    assert _is_heading("1.2. What is this spec?", 3)  # shared-mime-info's spec
+    assert not _is_heading("What is this spec?", 3)  # unnumbered: a question in the text
