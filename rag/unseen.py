@@ -6,7 +6,8 @@ the question. The reader, shown one sentence at a time, does not know what the c
 corpus's vocabulary does. A name here is a word written like one, past the question's first
 word: capitalised ("Cachegrind", "Raspberry Pi"), an acronym ("MPFR"), mixed case ("iPhone") or
 letters with digits ("x86"). A name one typing slip away from a corpus word ("Maastrich" for
-"Maastricht") counts as mentioned. Measured in docs/evaluation.md.
+"Maastricht") or a short form of one ("Postgres" for "PostgreSQL") counts as mentioned.
+Measured in docs/evaluation.md.
 """
 
 from __future__ import annotations
@@ -69,7 +70,13 @@ def _known(term: str, vocabulary: Container[str]) -> bool:
         return True
     if len(term) < 5:  # short words are one edit away from too many others
         return False
-    return any(stem(e) in vocabulary or e in vocabulary for e in _edits(term))
+    if any(stem(e) in vocabulary or e in vocabulary for e in _edits(term)):
+        return True
+    # "Postgres" for "PostgreSQL": one word (stemmed) the other with at most four letters more.
+    return any(
+        len(w) >= 5 and abs(len(w) - len(term)) <= 4 and (w.startswith(term) or term.startswith(w))
+        for w in vocabulary
+    )
 
 
 def _edits(word: str) -> set[str]:

@@ -27,6 +27,9 @@ def test_a_name_no_document_mentions_is_unknown() -> None:
 
 def test_a_typing_slip_still_counts_as_mentioned() -> None:
     assert unknown("When was the Maastrich Treaty signed?", VOCABULARY) == []
+    postgres = set(terms("PostgreSQL stores rows; a cache holds pages."))
+    assert unknown("Which version of Postgres added it?", postgres) == []
+    assert unknown("What does Cachegrind measure?", postgres) == ["Cachegrind"]
     # Short words are not matched loosely: "ARM" is not "arm"-ish "are".
     assert unknown("Does it run on ARM?", VOCABULARY) == ["ARM"]
 
