@@ -75,7 +75,6 @@ class Ranker:
         self.threshold = threshold
         self.first_weight = first_weight
         self.idf = _idf(documents.values())
-        # Every word the corpus writes (its sentences' and titles'): what a question may name.
         # Every word the corpus writes, its titles' too, without accents ("Kucukdeveci"), and
         # what it abbreviates ("U.S.", "American Automobile Association"): what a question may
         # name (`rag.unseen`).
