@@ -13,7 +13,7 @@ Measured in docs/evaluation.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Container
+from collections.abc import Collection
 
 from rag.text import stem, terms
 
@@ -56,7 +56,7 @@ def names(question: str) -> list[str]:
     return found
 
 
-def unknown(question: str, vocabulary: Container[str]) -> list[str]:
+def unknown(question: str, vocabulary: Collection[str]) -> list[str]:
     """The question's names with a word no indexed sentence holds, even one edit away."""
     return [
         name
@@ -65,7 +65,7 @@ def unknown(question: str, vocabulary: Container[str]) -> list[str]:
     ]
 
 
-def _known(term: str, vocabulary: Container[str]) -> bool:
+def _known(term: str, vocabulary: Collection[str]) -> bool:
     if term in vocabulary or term.isdigit():
         return True
     if len(term) < 5:  # short words are one edit away from too many others
