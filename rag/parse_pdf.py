@@ -259,9 +259,13 @@ def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:
         # "1.2." set in a box of its own beside its title "What is this spec?"
         blocks[-1] = Block("heading", f"{last.text} {block.text}", last.page)
         return
+    # "2.5. MEMORY MANAGEMENT" is a whole title even when the text under it opens in lower case
+    # ("bzip2 compresses..."); a mixed-case one may be a line cut short ("3 Changes from Ver-").
+    capitals = last is not None and last.kind == "heading" and _CAPITALS_TITLE.match(last.text)
     if (
         last is not None
         and last.kind in {"paragraph", "heading", "item"}  # a one-line box looks like a heading
+        and not capitals
         and block.kind == "paragraph"
         and not re.search(r"[.!?:]['\"”’)]*$", last.text)
         and block.text[:1].islower()
@@ -272,6 +276,7 @@ def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:
         blocks.append(block)
 
 
+_CAPITALS_TITLE = re.compile(r"^\d+(?:\.\d+)*\.?\s+[A-Z][A-Z\s&/,-]*[A-Z]$")
 _NUMBER_ALONE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.)$")
 
 

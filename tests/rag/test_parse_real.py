@@ -51,6 +51,8 @@ def test_pdf_chapter_running_heads_are_dropped_and_sentences_join_across_pages()
     assert "The ratio between worst-case and average-case compression time" in text
     # a one-line box repeated near the top of pages but not the page's first line stays
     assert text.count("BZ_CONFIG_ERROR if the library has been mis-compiled") >= 3
+    # a numbered title in capitals stays a title before text opening in lower case
+    assert "\n2.5. MEMORY MANAGEMENT\n\nbzip2 compresses large files in blocks." in text
 
 
 def test_pdf_table_set_as_column_boxes_is_rows_with_their_headers() -> None:
