@@ -44,14 +44,13 @@ def chunk_documents(docs: list[Document], size: int = 800, overlap: int = 100) -
 
 
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\s+|\n+")
-_ABBREV = re.compile(
-    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:[a-z]\.){2,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|etc|Inc|Co|Ltd|al|resp|"
-    r"Prof)\.|\b(?:No|Nos|vs|Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|cf|approx|ca|ex|eg|Eg|ie|viz)\.)$"
-)
 # Abbreviations a number often follows ("Fig. 3", "pp. 12", "(eg. 20 to 30 times)"): no sentence
 # ends there, whatever comes next. After the others ("U.S.", "Inc."), a number starts a sentence.
-_BEFORE_NUMBER = re.compile(
-    r"\b(?:No|Nos|vs|Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|cf|approx|ca|ex|eg|Eg|ie|viz)\.$"
+_NUMBERED = r"\b(?:No|Nos|vs|Fig|Figs|Eq|Eqs|Sec|Ch|Vol|pp|cf|approx|ca|ex|eg|Eg|ie|viz)\."
+_BEFORE_NUMBER = re.compile(_NUMBERED + "$")
+_ABBREV = re.compile(
+    r"(?:\b(?:[A-Z]\.){1,3}|\b(?:[a-z]\.){2,3}|\b(?:Mr|Mrs|Ms|Dr|St|Jr|Sr|etc|Inc|Co|Ltd|al|resp|"
+    rf"Prof)\.|{_NUMBERED})$"
 )
 
 

@@ -51,14 +51,13 @@ def find_tables(boxes: Sequence[_Boxlike]) -> list[Table]:
         used.update(group)
         headers = _headers(boxes, group, used)
         used.update(h for hs in headers.values() for h in hs)
-        rows = []
-        for r in range(len(boxes[group[0]].lines)):
-            cells = []
-            for j in group:
-                label = " ".join(line for h in headers.get(j, []) for line in boxes[h].lines)
-                cell = boxes[j].lines[r].strip()
-                cells.append(f"{label} {cell}" if label else cell)
-            rows.append(" | ".join(cells))
+        labels = {
+            j: " ".join(ln for h in headers.get(j, []) for ln in boxes[h].lines) for j in group
+        }
+        rows = [
+            " | ".join(f"{labels[j]} {boxes[j].lines[r].strip()}".strip() for j in group)
+            for r in range(len(boxes[group[0]].lines))
+        ]
         members = (*group, *(h for hs in headers.values() for h in hs))
         tables.append(Table(tuple(sorted(members)), tuple(rows)))
     return tables

@@ -16,6 +16,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -75,17 +76,20 @@ class Ranker:
         self.threshold = threshold
         self.first_weight = first_weight
         self.idf = _idf(documents.values())
-        # Every word the corpus writes, its titles' too, without accents ("Kucukdeveci"), and
-        # what it abbreviates ("U.S.", "American Automobile Association"): what a question may
-        # name (`rag.unseen`).
-        words = set(self.idf) | {t for d in documents.values() for t in terms(d.title)}
-        for doc in documents.values():
-            text = f"{doc.title}\n{doc.text}"
-            words |= acronyms(text) | (set() if text.isascii() else set(terms(plain(text))))
-        self.vocabulary = words
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
         self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
+
+    @cached_property
+    def vocabulary(self) -> set[str]:
+        """Every word the corpus writes, its titles' too, without accents ("Kucukdeveci"), and
+        what it abbreviates ("U.S.", "American Automobile Association"): what a question may
+        name (`rag.unseen`). Built at the first question, or by `warm()` ahead of it."""
+        words = set(self.idf) | {t for d in self.documents.values() for t in terms(d.title)}
+        for doc in self.documents.values():
+            text = f"{doc.title}\n{doc.text}"
+            words |= acronyms(text) | (set() if text.isascii() else set(terms(plain(text))))
+        return words
 
     def adopt(self, old: Ranker) -> None:
         """Reuse `old`'s sentence vectors for the documents whose text did not change."""
@@ -150,6 +154,7 @@ class Ranker:
         """Embed the corpus's sentences ahead of the questions (up to `limit`), so a question's
         ranking only embeds the question; a server does it in the background after loading.
         Returns how many sentences were embedded."""
+        _ = self.vocabulary  # built here rather than at the first question
         keys = [
             key
             for doc in self.documents.values()

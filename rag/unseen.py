@@ -29,6 +29,7 @@ _CAPITALISED_RUN = re.compile(
     r"[A-Z][\w'’-]*(?:\s+(?:(?:of|and|for|the|de|du|von)\s+)*[A-Z][\w'’-]*)+"
 )
 _SMALL = {"of", "and", "for", "the", "de", "du", "von"}
+_LONGEST_NAME = 12  # words in a capitalised run that can be spelled as an acronym
 
 
 def acronyms(text: str) -> set[str]:
@@ -36,7 +37,10 @@ def acronyms(text: str) -> set[str]:
     its runs of capitalised words ("American Automobile Association" -> "aaa", and its parts)."""
     found = {m.group().replace(".", "").lower() for m in _DOTTED.finditer(text)}
     for m in _CAPITALISED_RUN.finditer(text):
-        initials = "".join(w[0] for w in m.group().split() if w not in _SMALL).lower()
+        words = [w for w in m.group().split() if w not in _SMALL]
+        if len(words) > _LONGEST_NAME:
+            continue  # text set in capitals (a licence's disclaimer), not a name
+        initials = "".join(w[0] for w in words).lower()
         found.update(
             initials[i:j]
             for i in range(len(initials))
