@@ -323,6 +323,7 @@ _DOTTED_SECTION = re.compile(r"^\d+(?:\.\d+)+\.?\s+[A-Z][^.!?:;]{0,60}\.$")
 # Program text, markup and addresses set on a line of their own are not titles.
 _NOT_A_TITLE = re.compile(r"://|[\\{}=$<>|]|^\W")
 # A title ends on a content word; a sentence broken across boxes ends on "the", "at", "type".
+# ("try" and "type" were added for lines of the PARI guide, a realdocs dev file; no test file.)
 _OPEN_END = re.compile(
     r"\b(?:a|an|the|of|to|in|on|at|by|for|and|or|with|via|from|as|is|are|try|type)$", re.I
 )
