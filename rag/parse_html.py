@@ -78,6 +78,8 @@ def read_html(data: bytes) -> HtmlText:
     root = _main(tree)
     walker = _Walker()
     walker.walk(root)
+    walker.flush()
+    walker.put_terms()
     blocks = walker.blocks
     heading = next((b.text for b in blocks if b.kind == "heading"), "")
     # the page's <title> without its site name ("Security Considerations — Flask ..."), else h1
@@ -121,12 +123,28 @@ class _Walker:
         self.blocks: list[Block] = []
         self.inline: list[str] = []
         self.hidden = 0
+        # A definition list's terms waiting for their definition ("%e" for "Elapsed time in
+        # seconds."): read apart, neither says what the other is.
+        self.terms: list[str] = []
 
     def flush(self, kind: str = "paragraph") -> None:
         text = clean_line("".join(self.inline))
         self.inline.clear()
-        if text:
-            self.blocks.append(Block(kind, text))
+        if not text:
+            return
+        if self.terms and kind in {"paragraph", "item"}:
+            term = ", ".join(self.terms)
+            self.terms.clear()
+            text = f"{term} {text}" if term.endswith((":", ".", "?", "!")) else f"{term}: {text}"
+        self.put_terms()
+        self.blocks.append(Block(kind, text))
+
+    def put_terms(self) -> None:
+        """Terms with no paragraph to join (a definition that is a code block or a table): a
+        paragraph of their own."""
+        if self.terms:
+            self.blocks.append(Block("paragraph", ", ".join(self.terms)))
+            self.terms.clear()
 
     def walk(self, root: Any) -> None:
         stack: list[tuple[Any, int, bool]] = [(root, 0, False)]
@@ -146,6 +164,7 @@ class _Walker:
             tag = el.tag
             if tag in _HEADINGS or tag == "pre" or tag == "tr":
                 self.flush()
+                self.put_terms()
                 self._leaf(el, tag)
                 if el.tail:
                     self.inline.append(el.tail)
@@ -159,8 +178,16 @@ class _Walker:
 
     def _close(self, el: Any) -> None:
         tag = el.tag
-        if tag in _BLOCK_TAGS:
+        if tag == "dt":
+            # Texinfo writes ": isinteger (x) ¶"; the anchor and the category mark go.
+            term = clean_line("".join(self.inline)).rstrip("¶ ").removeprefix(": ").strip()
+            self.inline.clear()
+            if term:
+                self.terms.append(term)
+        elif tag in _BLOCK_TAGS:
             self.flush("item" if tag == "li" else "paragraph")
+            if tag == "dl":
+                self.put_terms()
         if el.tail:
             self.inline.append(el.tail)
 

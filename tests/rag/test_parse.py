@@ -94,3 +94,29 @@ def test_pdf_numbered_section_title_may_be_a_question() -> None:
 
     assert _is_heading("1.2. What is this spec?", 3)  # shared-mime-info's spec
     assert not _is_heading("What is this spec?", 3)  # unnumbered: a question in the text
+
+
+def test_html_definition_list_term_opens_its_definition() -> None:
+    # Ninja's and Texinfo's manuals: a placeholder or an option in <dt>, what it does in <dd>.
+    page = (
+        b"<html><body><main><dl>"
+        b"<dt>%e</dt><dd>Elapsed time in seconds. (Available since Ninja 1.2.)</dd>"
+        b"<dt><code>rspfile</code></dt><dt><code>rspfile_content</code></dt>"
+        b"<dd><p>if present (both), Ninja will use a response file.</p>"
+        b"<p>Windows needs it.</p></dd>"
+        b'<dt><span class="category">: </span><strong>int8</strong> (x)'
+        b'<a class="copiable-anchor" href="#i"> &para;</a></dt>'
+        b"<dd><p>Convert x to 8-bit integer type.</p></dd>"
+        b"<dt>build.ninja</dt><dd><pre>rule cc\n  command = gcc</pre></dd>"
+        b"</dl><p>After the list.</p></main></body></html>"
+    )
+    text = parse("ninja.html", page).document("ninja.html").text
+    assert text.split("\n\n") == [
+        "%e: Elapsed time in seconds. (Available since Ninja 1.2.)",
+        "rspfile, rspfile_content: if present (both), Ninja will use a response file.",
+        "Windows needs it.",
+        "int8 (x): Convert x to 8-bit integer type.",
+        "build.ninja",  # a definition that is code: the term stands on its own
+        "rule cc\n  command = gcc",
+        "After the list.",
+    ]
