@@ -78,6 +78,14 @@ class Settings(BaseSettings):
     # threshold rule's moving average): 0.622 / 0.627 / 0.630 / 0.636 / 0.630 at 0 / 5 / 10 /
     # 20 / 40; 20's lead is 5 questions and 40 falls back, so 10 stays.
     first_stage_weight: float = Field(default=10.0, ge=0)
+    # ... plus this x the logit of the reader's confidence in its answer words: a sentence whose
+    # answer the reader can point to ("... in a file called .ninja_log") over one that only
+    # talks about the question's subject ("Ninja keeps a log of the command"). Set on European
+    # Union law (held out of the reader's training; answerable questions whose answer is among
+    # the read sentences, 228): the quoted sentence holds the answer for 211 / 215 / 216 / 214 at
+    # 0 / 0.25 / 0.5 / 0.75 (seeds dev, trained on: 19 / 19 / 21 / 21 of 25; realdocs dev 52 of
+    # 59 at 0 and 0.5), 2026-12-07, fourth session. Abstention does not read it.
+    span_weight: float = Field(default=0.5, ge=0)
     # THE abstention threshold: the best sentence's final score (the reader's probability) must
     # reach it. Chosen on the one dev article the reader never trained on ("European Union law",
     # 421 questions; `make calibrate`, 2026-12-07): the best 5-step moving average of overall on a

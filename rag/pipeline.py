@@ -75,6 +75,7 @@ class Pipeline:
             settings.rerank_depth,
             settings.min_answer_score,
             settings.first_stage_weight,
+            settings.span_weight,
         )
         self.extractive = ExtractiveGenerator(
             self.ranker,

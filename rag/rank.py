@@ -68,6 +68,7 @@ class Ranker:
         depth: int = 10,
         threshold: float = 0.5,
         first_weight: float = 10.0,
+        span_weight: float = 0.0,
     ) -> None:
         self.documents = documents
         self.embedder = embedder
@@ -75,6 +76,7 @@ class Ranker:
         self.depth = depth
         self.threshold = threshold
         self.first_weight = first_weight
+        self.span_weight = span_weight
         self.idf = _idf(documents.values())
         self.idf_max = max(self.idf.values(), default=1.0)
         self._vectors: dict[tuple[str, int, int], np.ndarray] = {}
@@ -217,14 +219,19 @@ class Ranker:
             ]
             # Which sentence to quote: the scorer's logit plus the first-stage evidence (on text
             # the scorer never saw, its own order alone picks the answering sentence less
-            # often). Whether to answer at all stays the scorer's: see `confidence`.
-            head.sort(key=lambda r: -(_logit(r.score) + self.first_weight * r.first))
+            # often) and the reader's confidence in its answer words. Whether to answer at all
+            # stays the scorer's: see `confidence`.
+            head.sort(key=self._quote_order)
             # The unread tail ranks below: a score under any head score keeps its own order.
             low = min((r.score for r in head), default=0.0)
             tail = [replace(r, score=low * r.first / (1.0 + r.first) * 0.5) for r in tail]
             ranked = head + tail
         self._last = (key, ranked)
         return ranked
+
+    def _quote_order(self, r: Scored) -> float:
+        spanned = self.span_weight * _logit(r.span_prob)
+        return -(_logit(r.score) + self.first_weight * r.first + spanned)
 
     def _withheld_floor(self, q: Question, sentence: str, prob: float) -> float:
         """A sentence saying the asked detail was withheld answers the question (an honest,
@@ -246,6 +253,16 @@ def _in_document(r: Scored, span: tuple[int, int] | None) -> tuple[int, int] | N
         if text[b - 1] == ")" and "(" in text[a:b]:
             break
         b -= 1
+    for open_, close in ("()", "[]"):
+        if text.count(open_, a, b) > text.count(close, a, b):
+            # "6 (3 on X86" closes where the sentence does, "[%f/%t" too; else it ends before
+            # the bracket it cannot close.
+            if text.startswith(close, b):
+                b += 1
+            else:
+                b = a + text[a:b].rstrip().rfind(open_)
+                while b > a and text[b - 1].isspace():
+                    b -= 1
     return (r.start + a, r.start + b) if b > a else None
 
 

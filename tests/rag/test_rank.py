@@ -1,8 +1,13 @@
-"""The ranker's candidate sentences: what is read, what is quoted (first stage only, no scorer)."""
+"""The ranker's candidate sentences: what is read, what is quoted, and the answer words."""
 
+from collections.abc import Sequence
+
+import pytest
+
+from rag.answerability import Reading
 from rag.embed import HashEmbedder
 from rag.question import analyse
-from rag.rank import Ranker
+from rag.rank import Ranker, Scored
 from rag.types import Chunk, Document, Passage
 
 TEXT = (
@@ -56,3 +61,58 @@ def test_warm_embeds_what_a_question_reads() -> None:
     warmed = set(ranker._vectors)
     ranker.rank(analyse("Which command runs a quick series of tests?"), [passage])
     assert set(ranker._vectors) == warmed
+
+
+class _SpanScorer:
+    """A fake reader: a sentence holding a key answers with its probability, its answer words
+    are the key's phrase with the key's confidence; any other sentence answers with 0.7."""
+
+    name = "fake"
+
+    def __init__(self, phrases: dict[str, tuple[str, float, float]]) -> None:
+        self.phrases = phrases
+
+    def read(self, question: str, sentences: Sequence[tuple[str, str]]) -> list[Reading]:
+        out = []
+        for _, sentence in sentences:
+            found = [v for key, v in self.phrases.items() if key in sentence]
+            if not found:
+                out.append(Reading(0.7))
+                continue
+            phrase, conf, prob = found[0]
+            at = sentence.index(phrase)
+            out.append(Reading(prob, (at, at + len(phrase)), conf))
+        return out
+
+
+def _read(
+    text: str, phrases: dict[str, tuple[str, float, float]], span_weight: float
+) -> list[Scored]:
+    doc = Document("ninja", "Ninja", text)
+    chunk = Chunk("ninja:0", "ninja", text, 0, len(text))
+    ranker = Ranker(
+        {"ninja": doc}, HashEmbedder(), _SpanScorer(phrases), first_weight=0.0,
+        span_weight=span_weight,
+    )  # fmt: skip
+    return ranker.rank(analyse("Where is the log kept?"), [Passage(1, chunk, "Ninja", 1.0)])
+
+
+def test_the_quote_prefers_a_sentence_whose_answer_words_the_reader_is_sure_of() -> None:
+    text = "Ninja keeps a log of each command. The log is kept in a file called .ninja_log."
+    phrases = {"keeps": ("a log", 0.1, 0.75), "called": (".ninja_log", 0.8, 0.7)}
+    assert _read(text, phrases, 0.5)[0].answer_words == ".ninja_log"
+    assert _read(text, phrases, 0.0)[0].answer_words == "a log"  # the reader's order alone
+
+
+@pytest.mark.parametrize(
+    ("phrase", "words"),
+    [
+        ("6 (3 on X86", "6 (3 on X86)"),  # closes where the sentence closes it
+        ("[%f/%t", "[%f/%t]"),
+        ("6 (3 on", "6"),  # cannot close: ends before the bracket
+        ("(3 on", "3 on"),  # an opening bracket at its start goes
+    ],
+)
+def test_answer_words_never_leave_a_bracket_open(phrase: str, words: str | None) -> None:
+    text = "The best number of streams is 6 (3 on X86) and the status is [%f/%t] by default."
+    assert _read(text, {"streams": (phrase, 0.9, 0.7)}, 0.5)[0].answer_words == words
