@@ -303,7 +303,13 @@ def _box_blocks(box: _Box, vocabulary: Vocabulary) -> list[Block]:
             current.clear()
 
     for line in box.lines:
-        if _is_heading(line, len(box.lines)):
+        run_in = None if current else _RUN_IN.match(line)
+        if run_in:
+            # "3.1. Installation directories. The install location of ...": the title run into
+            # its paragraph is the section's heading; the paragraph starts after it.
+            blocks.append(Block("heading", run_in.group(1), box.page))
+            line, kind = line[run_in.end() :], "paragraph"
+        elif _is_heading(line, len(box.lines)):
             flush()
             blocks.append(Block("heading", line, box.page))
             kind = "paragraph"
@@ -320,6 +326,8 @@ _SECTION = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[A-Z]\.|[IVX]+\.)\s+[A-Z]")
 # "2.4. Basic tests.": a multi-level number, a few words and one closing dot (a list item is
 # rarely numbered on two levels).
 _DOTTED_SECTION = re.compile(r"^\d+(?:\.\d+)+\.?\s+[A-Z][^.!?:;]{0,60}\.$")
+# The same title run into the first line of its paragraph, which goes on with a capital.
+_RUN_IN = re.compile(r"^(\d+(?:\.\d+)+\.?\s+[A-Z][^.!?:;]{0,60}\.)\s+(?=[A-Z])")
 # Program text, markup and addresses set on a line of their own are not titles.
 _NOT_A_TITLE = re.compile(r"://|[\\{}=$<>|]|^\W")
 # A title ends on a content word; a sentence broken across boxes ends on "the", "at", "type".

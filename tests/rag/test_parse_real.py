@@ -94,6 +94,11 @@ def test_pdf_headings_are_section_titles_not_code_or_broken_lines() -> None:
     assert (
         doc.section_at(doc.text.index("To test the binary, type make bench")) == "2.4. Basic tests."
     )
+    # a numbered title run into its paragraph's first line heads that section
+    assert {"3.1. Installation directories.", "5.4. The PARI Community."} <= set(pari)
+    assert "3.1. Installation directories.\n\nThe install location of programs" in doc.text
+    at = doc.text.index("The default location is /usr/local.")
+    assert doc.section_at(at) == "3.1. Installation directories."
 
 
 def test_pdf_tex_ligatures_are_letters() -> None:
