@@ -284,14 +284,26 @@ _LEANS_BACK = re.compile(r"(?:It|This|These|They|That|Those|Its|Their|He|She|His
 
 def _reading_start(doc: Document, spans: Sequence[tuple[int, int]], i: int) -> int:
     """Where sentence `i` is read and quoted from: its own start, or its predecessor's when it
-    leans back on it and both are prose of one paragraph (measured in docs/evaluation.md)."""
-    s = spans[i][0]
-    if i == 0 or not _LEANS_BACK.match(doc.text, s):
+    leans back on it and both are prose of one paragraph, or when it is a short code block that
+    the sentence before it introduces ("A very strict policy would be:") (measured in
+    docs/evaluation.md)."""
+    s, e = spans[i]
+    if i == 0:
         return s
     ps, pe = spans[i - 1]
-    if "\n" in doc.text[pe:s] or in_code(doc, ps) or in_code(doc, s):
+    if in_code(doc, s):
+        introduced = doc.text[ps:pe].rstrip().endswith(":") and not in_code(doc, ps)
+        return ps if introduced and e - s <= _SHORT_CODE else s
+    if not _LEANS_BACK.match(doc.text, s):
+        return s
+    if "\n" in doc.text[pe:s] or in_code(doc, ps):
         return s
     return s if _is_heading(doc.text[ps:pe]) else ps
+
+
+# A code block up to this long is read with the sentence introducing it: a value set in code
+# ("response.headers['Content-Security-Policy'] = ...") says what it is for only there.
+_SHORT_CODE = 200
 
 
 def _is_heading(text: str) -> bool:

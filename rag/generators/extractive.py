@@ -25,10 +25,11 @@ def short_answer(q: Question, best: Scored, min_span: float) -> str | None:
 
 def _marked(c: Scored) -> str:
     """The quote with its marker on each of its sentences (one read with the sentence before it
-    quotes both: each sentence is a claim the check verifies)."""
+    quotes both: each sentence is a claim the check verifies); a code block read with the
+    sentence introducing it keeps its lines, with a marker on each paragraph."""
     text = c.text.strip()
     if "\n" in text:
-        return with_markers(text, [c.n])
+        return "\n\n".join(with_markers(part, [c.n]) for part in text.split("\n\n"))
     return " ".join(with_markers(text[a:b], [c.n]) for a, b in sentence_spans(text))
 
 

@@ -358,3 +358,13 @@ def test_the_speed_behind_auto_is_the_best_of_several_rounds(
     speed = local._measure(object(), rounds=2)
     assert (speed.prompt_tps, speed.gen_tps, speed.rounds) == (90.0, 25.0, 2)
     assert speed.measured_at.endswith("Z")
+
+
+def test_a_code_block_quoted_with_its_introduction_has_a_marker_per_paragraph() -> None:
+    from rag.generators.extractive import _marked
+    from rag.rank import Scored
+
+    text = "A very strict policy would be:\n\nheaders['CSP'] = \"default-src 'self'\""
+    quote = _marked(Scored(0.9, 2, "flask", 0, len(text), text))
+    expected = "A very strict policy would be: [2]\n\nheaders['CSP'] = \"default-src 'self'\" [2]"
+    assert quote == expected

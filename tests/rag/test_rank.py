@@ -55,6 +55,27 @@ def test_a_code_block_is_a_candidate_and_a_heading_is_not() -> None:
     assert "Basic tests" not in quoted
 
 
+def test_a_short_code_block_is_read_with_the_sentence_introducing_it() -> None:
+    intro = "A very strict policy would be:"
+    setting = "response.headers['Content-Security-Policy'] = \"default-src 'self'\""
+    long_code = "\n".join(f"line_{i} = {i}" for i in range(30))
+    text = "\n\n".join(
+        [intro, setting, "The listing follows:", long_code, "No colon here.", setting]
+    )
+    codes = [text.index(setting), text.index(long_code), text.rindex(setting)]
+    lengths = [len(setting), len(long_code), len(setting)]
+    doc = Document("flask", "Security", text, blocks=tuple(
+        (at, at + n, "code") for at, n in zip(codes, lengths, strict=True)
+    ))  # fmt: skip
+    chunk = Chunk("flask:0", "flask", text, 0, len(text))
+    ranker = Ranker({"flask": doc}, HashEmbedder())
+    quoted = {r.text for r in ranker.rank(analyse("What is a strict policy?"), [
+        Passage(1, chunk, doc.title, 1.0)
+    ])}  # fmt: skip
+    assert f"{intro}\n\n{setting}" in quoted
+    assert long_code in quoted and setting in quoted  # too long, or not introduced: alone
+
+
 def test_warm_embeds_what_a_question_reads() -> None:
     ranker, passage = _ranker_and_passage()
     ranker.warm()
