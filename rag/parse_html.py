@@ -193,7 +193,11 @@ class _Walker:
 
     def _leaf(self, el: Any, tag: str) -> None:
         if tag == "pre":
-            code = _visible_text(el).strip("\n").rstrip()  # no "copy" button, no hidden spans
+            # no "copy" button, no hidden spans; Node.js's manual sets the same example twice in
+            # one <pre>, as two <code> (ES module and CommonJS): a blank line between them.
+            parts = [c for c in el if c.tag == "code"]
+            whole = [_visible_text(c) for c in parts] if len(parts) > 1 else [_visible_text(el)]
+            code = "\n\n".join(p.strip("\n").rstrip() for p in whole)
             if code.strip():
                 self.blocks.append(Block("code", code.replace("\r\n", "\n").expandtabs(4)))
             return

@@ -120,3 +120,17 @@ def test_html_definition_list_term_opens_its_definition() -> None:
         "rule cc\n  command = gcc",
         "After the list.",
     ]
+
+
+def test_html_two_code_variants_in_one_pre_stay_apart() -> None:
+    page = (
+        b"<html><body><main><p>To use the promise-based APIs:</p><pre>"
+        b"<code class='mjs'>import * as readline from 'node:readline/promises';</code>"
+        b"<code class='cjs'>const readline = require('node:readline/promises');</code>"
+        b"</pre></main></body></html>"
+    )
+    text = parse("readline.html", page).document("readline.html").text
+    assert text.endswith(
+        "import * as readline from 'node:readline/promises';\n\n"
+        "const readline = require('node:readline/promises');"
+    )
