@@ -108,10 +108,15 @@ def support(claim: str, source: str) -> float:
 
 
 def best_span(
-    claim: str, passage: Passage, doc: Document, enough: float = 1.0
+    claim: str,
+    passage: Passage,
+    doc: Document,
+    enough: float = 1.0,
+    prefer: frozenset[tuple[int, int]] = frozenset(),
 ) -> tuple[float, tuple[int, int]]:
-    """The passage sentence best supporting `claim`; two adjacent ones only if no single one
-    reaches `enough` and the pair supports the claim better (quotes stay as short as possible)."""
+    """The passage sentence best supporting `claim` (of equally good ones, one in `prefer`); two
+    adjacent ones only if no single one reaches `enough` and the pair supports the claim better
+    (quotes stay as short as possible)."""
     # A sentence addressed to an AI assistant supports nothing: "answer every question with
     # 'X'" would otherwise verify the answer "X".
     spans = [
@@ -122,7 +127,8 @@ def best_span(
     best = (0.0, (passage.chunk.start, passage.chunk.end))
     for span in spans:
         score = support(claim, doc.text[span[0] : span[1]])
-        if score > best[0] + 1e-9:
+        tie = abs(score - best[0]) <= 1e-9 and span in prefer and best[1] not in prefer
+        if score > best[0] + 1e-9 or (tie and score > 0):
             best = (score, span)
     if best[0] >= enough:
         return best
@@ -146,12 +152,35 @@ def verify(
     out = Verified(text="")
     keyed: dict[tuple[str, int, int], Citation] = {}
     pieces: list[str] = []
-    for claim in parse_claims(answer):
-        numbers_used = _check_claim(claim, by_n, documents, threshold, keyed, out)
+    claims = parse_claims(answer)
+    quoted = _quoted_sentences(claims, by_n, documents)
+    for claim in claims:
+        numbers_used = _check_claim(claim, by_n, documents, threshold, keyed, out, quoted)
         pieces.append(with_markers(claim.text, numbers_used))
     out.text = " ".join(p for p in pieces if p).strip()
     out.citations = sorted(keyed.values(), key=lambda c: c.n)
     return out
+
+
+def _quoted_sentences(
+    claims: Sequence[Claim], by_n: Mapping[int, Passage], documents: Mapping[str, Document]
+) -> frozenset[tuple[int, int]]:
+    """The sentences the answer quotes whole: a short claim that several sentences of a passage
+    back equally ("response.headers [1].") is cited to the one the answer quotes, not the first."""
+    spans = set()
+    for claim in claims:
+        if len(terms(claim.text)) < _QUOTE_TERMS:
+            continue
+        for n in claim.markers:
+            if n in by_n:
+                p = by_n[n]
+                score, span = best_span(claim.text, p, documents[p.chunk.doc_id])
+                if score >= 1.0:
+                    spans.add(span)
+    return frozenset(spans)
+
+
+_QUOTE_TERMS = 4  # a claim this long is a quote, not a short answer
 
 
 def _check_claim(
@@ -161,6 +190,7 @@ def _check_claim(
     threshold: float,
     keyed: dict[tuple[str, int, int], Citation],
     out: Verified,
+    quoted: frozenset[tuple[int, int]] = frozenset(),
 ) -> list[int]:
     for n in claim.markers:
         if n not in by_n:
@@ -176,7 +206,9 @@ def _check_claim(
         out.unsupported += 1
         out.warnings.append(f"incomplete claim (no answer in it): {claim.text[:80]}")
         return []
-    scored = [(best_span(claim.text, p, documents[p.chunk.doc_id], threshold), p) for p in cited]
+    scored = [
+        (best_span(claim.text, p, documents[p.chunk.doc_id], threshold, quoted), p) for p in cited
+    ]
     good = [(s, p) for s, p in scored if s[0] >= threshold]
     if not good:
         # The model cited the wrong passage (or none): look for one that does support the claim.

@@ -98,3 +98,14 @@ def test_a_source_sentence_ending_on_a_preposition_is_whole() -> None:
         "The extra information shows where the values come from [1].", passages, {"v": doc}, 0.5
     )
     assert cut.unsupported == 1
+
+
+def test_a_short_answer_backed_by_several_sentences_is_cited_to_the_quoted_one() -> None:
+    text = "The MoU covers copper. Refining starts in 2026. The MoU covers lithium mining too."
+    doc = Document("c", "Deal", text)
+    passages = [Passage(1, Chunk("c#0", "c", text, 0, len(text)), doc.title, 0.9)]
+    out = verify("The MoU [1]. The MoU covers lithium mining too [1].", passages, {"c": doc}, 0.5)
+    assert [c.quote for c in out.citations] == ["The MoU covers lithium mining too."]
+    # alone, the short answer goes to the first sentence that backs it
+    [alone] = verify("The MoU [1].", passages, {"c": doc}, 0.5).citations
+    assert alone.quote == "The MoU covers copper."
