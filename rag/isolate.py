@@ -3,7 +3,7 @@
 A zip bomb, a pathological PDF or a page that OCR chews on for minutes costs that child, never
 the server's memory or the index writer's lock: over the cap the child fails (MemoryError, or
 the kernel stops it), past the limit it is killed, and the file gets a clear ParseError. Plain
-text and Markdown, bounded by the upload size and linear to read, are parsed in-process.
+text, bounded by the upload size and linear to read, is parsed in-process.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from rag.parse import Parsed, ParseError, parse
 
-IN_PROCESS = (".txt", ".md")
+IN_PROCESS = (".txt",)
 
 
 CHECK_EVERY_S = 0.25

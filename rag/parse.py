@@ -101,24 +101,49 @@ def _sniff(suffix: str, data: bytes) -> None:
         raise ParseError(f"this is a {kind} file, not {suffix}: rename it to its real type")
 
 
-def _text(data: bytes) -> Parsed:
+def _decode(data: bytes) -> tuple[str, tuple[str, ...]]:
+    """UTF-8 text, else Windows-1252 with a note; binary data is refused."""
     if b"\x00" in data[:8192]:
         raise ParseError("binary data, not text")
-    notes: tuple[str, ...] = ()
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ()
     except UnicodeDecodeError:
         text = data.decode("cp1252", errors="replace")
         controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\n\r\t\f")
         if controls > len(text) / 100:
             raise ParseError("binary data, not text") from None
-        notes = ("not UTF-8: decoded as Windows-1252 (Latin-1)",)
+        return text, ("not UTF-8: decoded as Windows-1252 (Latin-1)",)
+
+
+def _text(data: bytes) -> Parsed:
+    text, notes = _decode(data)
     blocks = [
         Block(b.kind, b.text if b.kind == "code" else clean_line(b.text), tight=b.tight)
         for b in text_blocks(text)
     ]
     done = assemble(blocks)
     return Parsed("", done.text, notes=notes, blocks=done.blocks)
+
+
+def _markdown(data: bytes) -> Parsed:
+    """Markdown rendered by markdown-it (CommonMark and tables), then read as HTML: headings
+    without their "#", links and emphasis as plain words, HTML comments gone, tables as rows,
+    fenced and indented code as code blocks. A page past the HTML reader's limits is read as
+    plain text instead."""
+    from markdown_it import MarkdownIt
+
+    from rag.parse_html import HtmlParseError, read_html
+
+    text, notes = _decode(data)
+    html = MarkdownIt("commonmark", {"html": True}).enable("table").render(text)
+    try:
+        page = read_html(f"<html><body><main>{html}</main></body></html>".encode())
+    except HtmlParseError:
+        return _text(data)
+    done = assemble(page.blocks)
+    if not done.text.strip():
+        return _text(data)  # only markup: what it writes is the text
+    return Parsed(page.title, done.text, notes=notes + tuple(page.notes), blocks=done.blocks)
 
 
 def _pdf(data: bytes) -> Parsed:
@@ -166,7 +191,7 @@ def _docx(data: bytes) -> Parsed:
 
 _PARSERS = {
     ".txt": _text,
-    ".md": _text,
+    ".md": _markdown,
     ".pdf": _pdf,
     ".html": _html,
     ".htm": _html,

@@ -85,7 +85,7 @@ def test_headings_are_kept_and_give_each_sentence_its_section() -> None:
     doc = parse(
         "m.md", b"# Guide\n\n## Limits\n\nUploads stop at 16 MB.\n\n## Keys\n\nSet one."
     ).document("m")
-    assert [doc.text[s:e] for s, e in doc.headings] == ["# Guide", "## Limits", "## Keys"]
+    assert [doc.text[s:e] for s, e in doc.headings] == ["Guide", "Limits", "Keys"]
     assert doc.section_at(doc.text.index("Uploads")) == "Limits"
     assert doc.section_at(doc.text.index("Set one")) == "Keys"
     assert Document("d", "t", "no sections here").section_at(3) == ""
@@ -103,3 +103,22 @@ def test_a_long_text_file_is_parsed_in_linear_time() -> None:
     doc = parse("long.txt", text.encode()).document("long", "long.txt")
     assert time.perf_counter() - t0 < 30  # ~2 s here; the quadratic version needed hours
     assert doc.text.count("Shipment") == 60_000
+
+
+def test_markdown_is_read_as_rendered_text() -> None:
+    source = (
+        b"# Readline\n\n<!--introduced_in=v0.10.0-->\n\n"
+        b"The `node:readline` module reads a [Readable][] stream *one line* at a time,\n"
+        b"see [the guide](https://example.org/guide).\n\n"
+        b"| Flag | Memory |\n| --- | --- |\n| -1 | 1200k |\n| -9 | 7600k |\n\n"
+        b"```js\nrl.close();\n```\n\n[Readable]: https://example.org/readable\n"
+    )
+    parsed = parse("readline.md", source)
+    assert parsed.title == "Readline"
+    assert parsed.text == (
+        "Readline\n\n"
+        "The node:readline module reads a Readable stream one line at a time, see the guide.\n\n"
+        "Flag | Memory\n-1 | 1200k\n-9 | 7600k\n\n"
+        "rl.close();"
+    )
+    assert [kind for _, _, kind in parsed.blocks] == ["heading", "row", "row", "row", "code"]
