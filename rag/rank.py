@@ -263,6 +263,11 @@ def _in_document(r: Scored, span: tuple[int, int] | None) -> tuple[int, int] | N
                 b = a + text[a:b].rstrip().rfind(open_)
                 while b > a and text[b - 1].isspace():
                     b -= 1
+        elif text.count(close, a, b) > text.count(open_, a, b):
+            # "XSS) attack" opened before the words: they start after the bracket they close.
+            a = text.find(close, a, b) + 1
+            while a < b and text[a].isspace():
+                a += 1
     return (r.start + a, r.start + b) if b > a else None
 
 

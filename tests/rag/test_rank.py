@@ -132,6 +132,7 @@ def test_the_quote_prefers_a_sentence_whose_answer_words_the_reader_is_sure_of()
         ("[%f/%t", "[%f/%t]"),
         ("6 (3 on", "6"),  # cannot close: ends before the bracket
         ("(3 on", "3 on"),  # an opening bracket at its start goes
+        ("X86) and the status", "and the status"),  # starts after the bracket it closes
     ],
 )
 def test_answer_words_never_leave_a_bracket_open(phrase: str, words: str | None) -> None:
