@@ -1,9 +1,10 @@
 """Eval suites: a corpus plus gold questions, each question in a `dev` or a `test` split.
 
 - `seeds`: the five shipped articles and `evals/gold.jsonl` (its `split` field).
-- `realdocs`: eleven real files from Debian's documentation packages (six PDF, one of them with no
-  Unicode map, five HTML manual pages) in `evals/realdocs/docs/`, and `evals/realdocs/gold.jsonl`
-  (written before any run); the split is by document: six dev files, five test files.
+- `realdocs`: thirteen real files from Debian's documentation packages (seven PDF, one of them
+  with no Unicode map, six HTML manual pages) in `evals/realdocs/docs/`, and
+  `evals/realdocs/gold.jsonl` (written before any run); the split is by document: eight dev files,
+  five test files.
 - `squad2`: eight Wikipedia articles of SQuAD 2.0 (`../shared/bench/squad2/`), one document per
   article, every question asked against the index of all eight. Two whole articles are the test
   split (nothing is tuned on them); the other six are dev.

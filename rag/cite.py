@@ -162,6 +162,9 @@ def verify(
     return out
 
 
+_QUOTE_TERMS = 4  # a claim with this many key terms is a quote, not a short answer
+
+
 def _quoted_sentences(
     claims: Sequence[Claim], by_n: Mapping[int, Passage], documents: Mapping[str, Document]
 ) -> frozenset[tuple[int, int]]:
@@ -178,9 +181,6 @@ def _quoted_sentences(
                 if score >= 1.0:
                     spans.add(span)
     return frozenset(spans)
-
-
-_QUOTE_TERMS = 4  # a claim this long is a quote, not a short answer
 
 
 def _check_claim(

@@ -68,7 +68,7 @@ class Ranker:
         depth: int = 10,
         threshold: float = 0.5,
         first_weight: float = 10.0,
-        span_weight: float = 0.0,
+        span_weight: float = 0.5,
     ) -> None:
         self.documents = documents
         self.embedder = embedder
