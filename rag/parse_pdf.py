@@ -109,16 +109,17 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
 def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
     """The page's text boxes; lines a reader cannot see (white or sub-point text) go to
     `hidden` instead: they are never indexed, so never an answer or support."""
-    from pdfminer.layout import LTChar, LTTextBox, LTTextLine
+    from pdfminer.layout import LTChar, LTTextBox, LTTextBoxHorizontal, LTTextLine
 
     out = []
     for element in layout:
         if not isinstance(element, LTTextBox):
             continue
         lines, sizes = [], []
-        for line in element:
-            if not isinstance(line, LTTextLine):
-                continue
+        rows = [line for line in element if isinstance(line, LTTextLine)]
+        if isinstance(element, LTTextBoxHorizontal):
+            _left_first(rows)
+        for line in rows:
             text = clean_line(_tex_ligatures(line.get_text()))
             chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
             unseen = sum(1 for c in chars if c.size < 1 or _white(c.graphicstate.ncolor))
@@ -134,6 +135,15 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
             box = _Box(page, element.x0, element.y0, element.x1, element.y1, lines, size, margin)
             out.append(box)
     return out
+
+
+def _left_first(rows: list[Any]) -> None:
+    """Where pdfminer puts a line's right part before its left part on the same baseline (a wide
+    gap split it: "... will cause the compressor to" before "than a block."), swap the two."""
+    for i in range(len(rows) - 1):
+        a, b = rows[i], rows[i + 1]
+        if abs(a.y0 - b.y0) < 1.0 and b.x1 <= a.x0 + 1.0:
+            rows[i], rows[i + 1] = b, a
 
 
 def _with_tables(boxes: list[_Box]) -> list[_Box]:

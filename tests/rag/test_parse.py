@@ -134,3 +134,25 @@ def test_html_two_code_variants_in_one_pre_stay_apart() -> None:
         "import * as readline from 'node:readline/promises';\n\n"
         "const readline = require('node:readline/promises');"
     )
+
+
+def test_pdf_line_split_on_one_baseline_is_read_left_to_right() -> None:
+    from types import SimpleNamespace as Line
+
+    from rag.parse_pdf import _left_first
+
+    # bzip2's manual: pdfminer gave "... cause the compressor to" (x 138) before "than a block."
+    # (x 72) on the same baseline; the next line stays where it is.
+    right = Line(x0=138.0, x1=540.0, y0=708.0, text="For example ... the compressor to")
+    left = Line(x0=72.0, x1=125.0, y0=708.2, text="than a block.")
+    below = Line(x0=72.0, x1=540.0, y0=696.0, text="allocate around 7600k of memory")
+    rows = [right, left, below]
+    _left_first(rows)
+    assert [r.text for r in rows] == [left.text, right.text, below.text]
+    # two lines one above the other are never swapped, whatever their x
+    rows = [
+        Line(x0=138.0, x1=540.0, y0=720.0, text="a"),
+        Line(x0=72.0, x1=125.0, y0=708.0, text="b"),
+    ]
+    _left_first(rows)
+    assert [r.text for r in rows] == ["a", "b"]

@@ -53,6 +53,11 @@ def test_pdf_chapter_running_heads_are_dropped_and_sentences_join_across_pages()
     assert text.count("BZ_CONFIG_ERROR if the library has been mis-compiled") >= 3
     # a numbered title in capitals stays a title before text opening in lower case
     assert "\n2.5. MEMORY MANAGEMENT\n\nbzip2 compresses large files in blocks." in text
+    # a line split on one baseline reads left to right, and the sentence runs on across the page
+    assert (
+        "since the file is smaller than a block. For example, compressing a file 20,000 bytes "
+        "long with the flag -9 will cause the compressor to allocate around 7600k of memory"
+    ) in text
 
 
 def test_pdf_table_set_as_column_boxes_is_rows_with_their_headers() -> None:
