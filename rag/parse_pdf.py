@@ -139,11 +139,17 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
 
 def _left_first(rows: list[Any]) -> None:
     """Where pdfminer puts a line's right part before its left part on the same baseline (a wide
-    gap split it: "... will cause the compressor to" before "than a block."), swap the two."""
-    for i in range(len(rows) - 1):
-        a, b = rows[i], rows[i + 1]
-        if abs(a.y0 - b.y0) < 1.0 and b.x1 <= a.x0 + 1.0:
-            rows[i], rows[i + 1] = b, a
+    gap split it: "... will cause the compressor to" before "than a block."), swap them, until
+    every such run reads left to right (pdfminer's order is kept otherwise)."""
+    for _ in range(len(rows)):
+        swapped = False
+        for i in range(len(rows) - 1):
+            a, b = rows[i], rows[i + 1]
+            if abs(a.y0 - b.y0) < 1.0 and b.x1 <= a.x0 + 1.0:
+                rows[i], rows[i + 1] = b, a
+                swapped = True
+        if not swapped:
+            return
 
 
 def _with_tables(boxes: list[_Box]) -> list[_Box]:

@@ -149,6 +149,11 @@ def test_pdf_line_split_on_one_baseline_is_read_left_to_right() -> None:
     rows = [right, left, below]
     _left_first(rows)
     assert [r.text for r in rows] == [left.text, right.text, below.text]
+    # three parts of one line given right to left read left to right
+    parts = [Line(x0=300.0, x1=340.0, y0=500.0, text="c"), Line(x0=200.0, x1=240.0, y0=500.0,
+             text="b"), Line(x0=72.0, x1=140.0, y0=500.3, text="a")]  # fmt: skip
+    _left_first(parts)
+    assert [r.text for r in parts] == ["a", "b", "c"]
     # two lines one above the other are never swapped, whatever their x
     rows = [
         Line(x0=138.0, x1=540.0, y0=720.0, text="a"),
