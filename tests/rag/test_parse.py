@@ -161,3 +161,22 @@ def test_pdf_line_split_on_one_baseline_is_read_left_to_right() -> None:
     ]
     _left_first(rows)
     assert [r.text for r in rows] == ["a", "b"]
+
+
+def test_html_sphinx_api_entry_reads_as_its_signature_then_what_it_does() -> None:
+    # Sphinx's markup for an API entry (a made-up module): the "¶" link in the signature goes.
+    page = (
+        b'<html><body><div role="main"><dl class="py function">'
+        b'<dt class="sig sig-object py" id="ore.ship"><span class="sig-prename descclassname">'
+        b'<span class="pre">ore.</span></span><span class="sig-name descname"><span class="pre">'
+        b'ship</span></span><span class="sig-paren">(</span><em class="sig-param">tonnes</em>'
+        b'<span class="sig-paren">)</span><a class="headerlink" href="#ore.ship">\xc2\xb6</a></dt>'
+        b"<dd><p>Ship <em>tonnes</em> of ore to the port.</p>"
+        b'<dl class="field-list simple"><dt class="field-odd">Returns<span class="colon">:</span>'
+        b'</dt><dd class="field-odd"><p>the shipment id</p></dd></dl></dd></dl></div></body></html>'
+    )
+    text = parse("ore.html", page).document("ore.html").text
+    assert text.split("\n\n") == [
+        "ore.ship(tonnes): Ship tonnes of ore to the port.",
+        "Returns: the shipment id",
+    ]
