@@ -28,7 +28,7 @@ from rag.injection import addresses_assistant
 from rag.question import Question
 from rag.text import numbers, plain, terms
 from rag.types import Document, Passage
-from rag.unseen import acronyms
+from rag.unseen import Lexicon, acronyms
 
 _HEADING_MAX_WORDS = 10
 
@@ -83,7 +83,7 @@ class Ranker:
         self._last: tuple[tuple[str, tuple[str, ...]], list[Scored]] | None = None
 
     @cached_property
-    def vocabulary(self) -> set[str]:
+    def vocabulary(self) -> Lexicon:
         """Every word the corpus writes, its titles' too, without accents ("Kucukdeveci"), and
         what it abbreviates ("U.S.", "American Automobile Association"): what a question may
         name (`rag.unseen`). Built at the first question, or by `warm()` ahead of it."""
@@ -91,7 +91,7 @@ class Ranker:
         for doc in self.documents.values():
             text = f"{doc.title}\n{doc.text}"
             words |= acronyms(text) | (set() if text.isascii() else set(terms(plain(text))))
-        return words
+        return Lexicon(words)
 
     def adopt(self, old: Ranker) -> None:
         """Reuse `old`'s sentence vectors for the documents whose text did not change."""

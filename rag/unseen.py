@@ -12,8 +12,9 @@ Measured in docs/evaluation.md.
 
 from __future__ import annotations
 
+import bisect
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Iterator
 
 from rag.text import stem, terms
 
@@ -60,27 +61,52 @@ def names(question: str) -> list[str]:
     return found
 
 
+class Lexicon(Collection[str]):
+    """A corpus's words, with the ones starting with a prefix found by bisection: a question's
+    short forms are looked up in time logarithmic in the vocabulary, not by a scan of it (a scan
+    took ~0.2 s per unknown name over 460,000 words)."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        self.words = frozenset(words)
+        self.ordered = sorted(self.words)
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.words
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.ordered)
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def starting(self, prefix: str) -> Iterator[str]:
+        for word in self.ordered[bisect.bisect_left(self.ordered, prefix) :]:
+            if not word.startswith(prefix):
+                return
+            yield word
+
+
 def unknown(question: str, vocabulary: Collection[str]) -> list[str]:
     """The question's names with a word no indexed sentence holds, even one edit away."""
+    lexicon = vocabulary if isinstance(vocabulary, Lexicon) else Lexicon(vocabulary)
     return [
         name
         for name in dict.fromkeys(names(question))
-        if any(not _known(t, vocabulary) for t in terms(name))
+        if any(not _known(t, lexicon) for t in terms(name))
     ]
 
 
-def _known(term: str, vocabulary: Collection[str]) -> bool:
+def _known(term: str, vocabulary: Lexicon) -> bool:
     if term in vocabulary or term.isdigit():
         return True
     if len(term) < 5:  # short words are one edit away from too many others
         return False
     if any(stem(e) in vocabulary or e in vocabulary for e in _edits(term)):
         return True
-    # "Postgres" for "PostgreSQL": one word (stemmed) the other with at most four letters more.
-    return any(
-        len(w) >= 5 and abs(len(w) - len(term)) <= 4 and (w.startswith(term) or term.startswith(w))
-        for w in vocabulary
-    )
+    # "Postgres" for "PostgreSQL": one word (stemmed) the other with at most four letters more,
+    # neither under five letters.
+    shorter = any(term[:k] in vocabulary for k in range(max(5, len(term) - 4), len(term)))
+    return shorter or any(len(w) <= len(term) + 4 for w in vocabulary.starting(term))
 
 
 def _edits(word: str) -> set[str]:

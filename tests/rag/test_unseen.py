@@ -1,7 +1,7 @@
 """Names a question asks about that the corpus never mentions."""
 
 from rag.text import terms
-from rag.unseen import acronyms, names, unknown
+from rag.unseen import Lexicon, acronyms, names, unknown
 
 CORPUS = (
     "Memcheck is the default tool. Your program will run much slower (eg. 20 to 30 times). "
@@ -40,3 +40,15 @@ def test_what_a_corpus_abbreviates_is_mentioned() -> None:
     )
     assert unknown("What did the US say to the AAA?", vocabulary) == []
     assert unknown("What did the UK say to the AAA?", vocabulary) == ["UK"]
+
+
+def test_lexicon_finds_words_by_prefix_without_a_scan() -> None:
+    lexicon = Lexicon(["postgresql", "postgres", "post", "poster", "pot", "zebra"])
+    assert list(lexicon.starting("poster")) == ["poster"]
+    assert list(lexicon.starting("postg")) == ["postgres", "postgresql"]
+    assert list(lexicon.starting("q")) == []
+    assert "pot" in lexicon and "po" not in lexicon and len(lexicon) == 6
+    # a longer corpus word and a shorter one both count as the name's short form
+    assert (
+        unknown("Is Postgr fast?", lexicon) == [] and unknown("Is Postgresqlx fast?", lexicon) == []
+    )
