@@ -153,34 +153,30 @@ def verify(
     keyed: dict[tuple[str, int, int], Citation] = {}
     pieces: list[str] = []
     claims = parse_claims(answer)
-    quoted = _quoted_sentences(claims, by_n, documents)
-    for claim in claims:
-        numbers_used = _check_claim(claim, by_n, documents, threshold, keyed, out, quoted)
+    backed = [_whole_sentences(c, by_n, documents) for c in claims]
+    for i, claim in enumerate(claims):
+        # Of the sentences backing it equally, a claim is cited to one the answer's other claims
+        # quote: "response.headers [1]." goes with the header line the answer quotes.
+        others = frozenset(s for j, spans in enumerate(backed) if j != i for s in spans)
+        numbers_used = _check_claim(claim, by_n, documents, threshold, keyed, out, others)
         pieces.append(with_markers(claim.text, numbers_used))
     out.text = " ".join(p for p in pieces if p).strip()
     out.citations = sorted(keyed.values(), key=lambda c: c.n)
     return out
 
 
-_QUOTE_TERMS = 4  # a claim with this many key terms is a quote, not a short answer
-
-
-def _quoted_sentences(
-    claims: Sequence[Claim], by_n: Mapping[int, Passage], documents: Mapping[str, Document]
-) -> frozenset[tuple[int, int]]:
-    """The sentences the answer quotes whole: a short claim that several sentences of a passage
-    back equally ("response.headers [1].") is cited to the one the answer quotes, not the first."""
+def _whole_sentences(
+    claim: Claim, by_n: Mapping[int, Passage], documents: Mapping[str, Document]
+) -> set[tuple[int, int]]:
+    """The sentences of the claim's cited passages that hold every key term of it."""
     spans = set()
-    for claim in claims:
-        if len(terms(claim.text)) < _QUOTE_TERMS:
-            continue
-        for n in claim.markers:
-            if n in by_n:
-                p = by_n[n]
-                score, span = best_span(claim.text, p, documents[p.chunk.doc_id])
-                if score >= 1.0:
-                    spans.add(span)
-    return frozenset(spans)
+    for n in claim.markers:
+        if n in by_n:
+            p = by_n[n]
+            score, span = best_span(claim.text, p, documents[p.chunk.doc_id])
+            if score >= 1.0:
+                spans.add(span)
+    return spans
 
 
 def _check_claim(
