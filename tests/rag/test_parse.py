@@ -8,6 +8,11 @@ from rag.parse import ParseError, parse
 from tests.documents import docx_bytes, html_bytes, pdf_bytes
 
 
+def _html_text(page: bytes) -> str:
+    """The stored text of an HTML page."""
+    return parse("page.html", page).document("page").text
+
+
 def test_pdf_text_keeps_where_each_page_starts() -> None:
     data = pdf_bytes(
         ["Lithium exports rose in 2024.", "The smelter opened on 3 March 2025 in Karachi."],
@@ -69,8 +74,7 @@ def test_html_code_block_drops_its_copy_button() -> None:
         b'<pre><code class="language-bash">corepack install --global yarn@x.y.z</code> '
         b'<button class="copy-button">copy</button></pre></main></body></html>'
     )
-    doc = parse("corepack.html", page).document("corepack.html")
-    assert doc.text.endswith("\n\ncorepack install --global yarn@x.y.z")
+    assert _html_text(page).endswith("\n\ncorepack install --global yarn@x.y.z")
 
 
 def test_pdf_section_number_in_a_box_of_its_own_joins_its_title() -> None:
@@ -110,7 +114,7 @@ def test_html_definition_list_term_opens_its_definition() -> None:
         b"<dt>build.ninja</dt><dd><pre>rule cc\n  command = gcc</pre></dd>"
         b"</dl><p>After the list.</p></main></body></html>"
     )
-    text = parse("ninja.html", page).document("ninja.html").text
+    text = _html_text(page)
     assert text.split("\n\n") == [
         "%e: Elapsed time in seconds. (Available since Ninja 1.2.)",
         "rspfile, rspfile_content: if present (both), Ninja will use a response file.",
@@ -129,7 +133,7 @@ def test_html_two_code_variants_in_one_pre_stay_apart() -> None:
         b"<code class='cjs'>const readline = require('node:readline/promises');</code>"
         b"</pre></main></body></html>"
     )
-    text = parse("readline.html", page).document("readline.html").text
+    text = _html_text(page)
     assert text.endswith(
         "import * as readline from 'node:readline/promises';\n\n"
         "const readline = require('node:readline/promises');"
@@ -175,7 +179,7 @@ def test_html_sphinx_api_entry_reads_as_its_signature_then_what_it_does() -> Non
         b'<dl class="field-list simple"><dt class="field-odd">Returns<span class="colon">:</span>'
         b'</dt><dd class="field-odd"><p>the shipment id</p></dd></dl></dd></dl></div></body></html>'
     )
-    text = parse("ore.html", page).document("ore.html").text
+    text = _html_text(page)
     assert text.split("\n\n") == [
         "ore.ship(tonnes): Ship tonnes of ore to the port.",
         "Returns: the shipment id",
