@@ -238,13 +238,22 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
         " / precision of answers given"
         + (f"; fused with the local model's check at weights {JUDGE_WEIGHTS}" if judged else "")
     )
-    for suite_name in ("seeds", "squad2", "both"):
-        chosen = [r for r in rows if suite_name == "both" or r["suite"] == suite_name]
+    suites = sorted({r["suite"] for r in rows})
+    for suite_name in (*suites, "all", HELD_OUT):
+        chosen = [r for r in rows if suite_name == "all" or r["suite"] == suite_name]
+        if suite_name == HELD_OUT:
+            chosen = [r for r in rows if r["suite"] in ("squad2", "realdocs")]
+        if not chosen:
+            continue
         print(f"-- {suite_name} ({len(chosen)} questions)")
         for weight in JUDGE_WEIGHTS if judged else (None,):
             if weight is not None:
                 print(f"- weight {weight}")
-            swept = sweep(_fused(chosen, weight), grid)
+            fused = _fused(chosen, weight)
+            if suite_name == HELD_OUT:
+                swept = _mean_sweep([[r for r in fused if r["suite"] == n] for n in HELD], grid)
+            else:
+                swept = sweep(fused, grid)
             for s in swept:
                 print(
                     f"{s['threshold']:.2f}  {s['overall']:.3f}  {s['answerable_accuracy']:.3f}"
@@ -252,6 +261,31 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
                 )
             print(_rule(swept))
     return 0
+
+
+# The threshold is chosen on the text the reader never trained on, one suite of each kind: the
+# SQuAD dev article held out of training (Wikipedia prose) and the realdocs dev split (manuals
+# and papers). Each suite counts alike, whatever its number of questions.
+HELD = ("squad2", "realdocs")
+HELD_OUT = "held-out (squad2 and realdocs, mean of the two)"
+
+
+def _mean_sweep(groups: list[list[dict[str, Any]]], grid: list[float]) -> list[dict[str, Any]]:
+    """`sweep` of each group, then each measure averaged over the groups."""
+    from evals.harness import sweep
+
+    swept = [sweep(g, grid) for g in groups if g]
+    return (
+        [
+            {
+                k: (v if k == "threshold" else sum(s[i][k] for s in swept) / len(swept))
+                for k, v in swept[0][i].items()
+            }
+            for i in range(len(grid))
+        ]
+        if swept
+        else []
+    )
 
 
 def _rule(swept: list[dict[str, Any]]) -> str:
@@ -302,7 +336,7 @@ def _calibration_rows(settings: Settings, args: argparse.Namespace) -> list[dict
         }
     )
     rows: list[dict[str, Any]] = []
-    for name in ("seeds", "squad2"):
+    for name in ("seeds", "squad2", "realdocs"):
         suite = load_suite(name)
         pipeline = Pipeline.load(suite_settings(open_settings, suite))
         items = suite.select(args.split, args.limit)

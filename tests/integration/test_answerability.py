@@ -8,9 +8,18 @@ import json
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from rag.answerability import MODEL_DIR, _cross_encoder, ensure_model, make_scorer
+from rag.answerability import (
+    MODEL_DIR,
+    SECOND_DIR,
+    CrossEncoderScorer,
+    SecondOpinion,
+    _cross_encoder,
+    ensure_model,
+    make_scorer,
+)
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
 from rag.pipeline import Pipeline, build_index
@@ -75,8 +84,8 @@ def test_a_fresh_checkout_rebuilds_the_exact_model_from_its_delta(tmp_path: Path
     meta = json.loads((MODEL_DIR / "meta.json").read_text())
     assert weights_sha256(onnx.load(str(tmp_path / "model-int8.onnx"))) == meta["weights_sha256"]
     pairs = [("The Fall of Rome", "The Western Roman Empire fell in 476 AD.")]
-    shipped = make_scorer(Settings(llm_backend="extractive"))
-    assert shipped is not None
+    shipped = make_scorer(Settings(llm_backend="extractive", second_weight=0))
+    assert isinstance(shipped, CrossEncoderScorer)
     question = "When did the Western Roman Empire fall?"
     assert rebuilt.score(question, pairs).tolist() == shipped.score(question, pairs).tolist()
     # A model left from another delta (its stamp differs) is rebuilt, not silently used.
@@ -97,19 +106,53 @@ def test_a_damaged_or_mismatched_delta_is_a_clear_error(tmp_path: Path) -> None:
     assert not (tmp_path / "model.onnx").exists()
 
 
+def test_the_second_opinion_is_the_packaged_v6_scorer_rebuilt_and_never_read_eu_law(
+    tmp_path: Path,
+) -> None:
+    """The shipped scorer is the reader with v6's opinion on its best sentences; v6 is rebuilt
+    from its own delta, and it too never trained on the article the threshold is chosen on."""
+    meta = json.loads((SECOND_DIR / "meta.json").read_text())
+    assert meta["held_out"] == ["european_union_law"]
+    assert (SECOND_DIR / DELTA_NAME).stat().st_size == meta["delta_bytes"]
+    for name in (DELTA_NAME, "tokenizer.json", "meta.json"):
+        shutil.copy(SECOND_DIR / name, tmp_path / name)
+    import onnx
+
+    _cross_encoder(tmp_path)
+    assert weights_sha256(onnx.load(str(tmp_path / "model-int8.onnx"))) == meta["weights_sha256"]
+    shipped = make_scorer(Settings())
+    assert isinstance(shipped, SecondOpinion) and shipped.depth == Settings().second_depth
+    alone = make_scorer(Settings(second_weight=0))
+    assert alone is shipped.reader
+    pairs = [
+        ("The Fall of Rome", "The Western Roman Empire fell in 476 AD."),
+        ("Penicillin", "Alexander Fleming discovered penicillin in 1928."),
+    ]
+    question = "When did the Western Roman Empire fall?"
+    fused, own = shipped.read(question, pairs), alone.read(question, pairs)
+    assert fused[0].prob > 0.5 > fused[1].prob
+    assert fused[0].prob != own[0].prob and fused[0].span == own[0].span
+
+
 def test_scorer_prefers_the_sentence_that_gives_the_asked_fact() -> None:
     scorer = make_scorer(Settings())
-    probs = scorer.score(
-        "When did the Western Roman Empire fall?",
+    assert scorer is not None
+    probs = np.array(
         [
-            (
-                "The Fall of Rome",
-                "The Western Roman Empire fell in 476 AD, when Odoacer deposed"
-                " the emperor Romulus Augustulus.",
-            ),
-            ("The Fall of Rome", "Sultan Mehmed II then made the city his capital."),
-            ("Penicillin", "Alexander Fleming discovered penicillin in 1928."),
-        ],
+            r.prob
+            for r in scorer.read(
+                "When did the Western Roman Empire fall?",
+                [
+                    (
+                        "The Fall of Rome",
+                        "The Western Roman Empire fell in 476 AD, when Odoacer deposed"
+                        " the emperor Romulus Augustulus.",
+                    ),
+                    ("The Fall of Rome", "Sultan Mehmed II then made the city his capital."),
+                    ("Penicillin", "Alexander Fleming discovered penicillin in 1928."),
+                ],
+            )
+        ]
     )
     assert probs.shape == (3,) and ((probs >= 0) & (probs <= 1)).all()
     assert probs[0] > probs[1] and probs[0] > probs[2]

@@ -128,6 +128,24 @@ def test_calibrate_pools_rows_of_two_held_out_articles(
     assert by_threshold["0.95"] == ["0.500", "0.000", "1.000", "0.000"]
 
 
+def test_calibrate_counts_each_held_out_suite_alike(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Four SQuAD questions and one realdocs question: the held-out rule averages the two
+    # suites' overall, so the lone manual question weighs as much as the four.
+    rows = _rows([("factoid", 0.5, True)] * 2 + [("unanswerable", 0.3, False)] * 2)
+    rows.append({**rows[0], "suite": "realdocs", "confidence": 0.8})
+    a = env / "a.json"
+    a.write_text(json.dumps(rows))
+    assert main(["calibrate", "--pool", str(a)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("-- held-out"))
+    by_threshold = {line.split()[0]: line.split()[1:3] for line in lines[start + 1 : start + 20]}
+    assert by_threshold["0.40"] == ["1.000", "1.000"]  # SQuAD 4/4, realdocs 1/1
+    assert by_threshold["0.60"] == ["0.750", "0.500"]  # SQuAD 2/4, realdocs 1/1
+    assert by_threshold["0.85"] == ["0.250", "0.000"]  # SQuAD 2/4, realdocs 0/1
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
