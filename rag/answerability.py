@@ -78,6 +78,8 @@ class CrossEncoderScorer:
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
+        if threads == 0 and _shared_threads():
+            options.use_per_session_threads = False
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
             str(model_dir / "model-int8.onnx"), options, providers=["CPUExecutionProvider"]
@@ -110,6 +112,20 @@ class CrossEncoderScorer:
             span, span_prob = (None, 0.0) if found is None else found
             readings.append(Reading(prob, span, span_prob))
         return readings
+
+
+@lru_cache(maxsize=1)
+def _shared_threads() -> bool:
+    """One ONNX Runtime thread pool for the reader and the second scorer. With a pool each, the
+    threads of one spin on the 2 cores while the other runs: reading ten sentences and then two
+    took ~50 ms more than the two runs alone, ~10-20 ms with one pool (docs/bench.md)."""
+    try:
+        from onnxruntime.capi import _pybind_state
+
+        _pybind_state.set_global_thread_pool_sizes(0, 1)  # 0: one thread per core
+    except (ImportError, AttributeError, RuntimeError):
+        return False
+    return True
 
 
 def answer_span(
