@@ -397,7 +397,9 @@ def _largest_text(boxes: list[_Box]) -> str:
         return ""
     top = max(b.size for b in boxes)
     for box in sorted(boxes, key=lambda b: -b.y1):
-        if box.size >= top - 0.1 and readable(" ".join(box.lines), minimum=1):
+        # A title is short and seldom has a function word ("Shared MIME-info Database"): only
+        # its characters are checked (glyph codes, symbols), not the prose test.
+        if box.size >= top - 0.1 and readable(" ".join(box.lines)):
             return reflow(box.lines)[:300]
     return ""
 

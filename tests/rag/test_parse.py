@@ -26,6 +26,26 @@ def test_pdf_text_keeps_where_each_page_starts() -> None:
     assert "Lithium exports rose in 2024." in parsed.text[: parsed.pages[1]]
 
 
+def test_pdf_title_without_metadata_is_the_largest_text_even_with_no_function_word() -> None:
+    """A title rarely has "the" or "of" ("Shared MIME-info Database", "Libtasn1"): without a
+    metadata title, the first page's largest text is the title, not the next line down."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=24)
+    pdf.multi_cell(0, 12, "Shared MIME-info Database", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(20)  # set apart, as a title page sets it
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(
+        0, 8, "X Desktop Group (http://www.freedesktop.org)", new_x="LMARGIN", new_y="NEXT"
+    )
+    pdf.multi_cell(0, 8, "This is version 0.21 of the specification, last updated in 2018.")
+    from rag.parse_pdf import read_pdf
+
+    assert read_pdf(bytes(pdf.output())).title == "Shared MIME-info Database"
+
+
 def test_html_main_text_without_scripts_navigation_or_footer() -> None:
     data = html_bytes(
         "Page title", "Copper deal", ["The deal is worth <b>$2 billion</b>.", "Signed in May."]
