@@ -26,6 +26,7 @@ import numpy as np
 
 from rag.config import Settings
 from rag.errors import ModelNotFoundError
+from rag.onnx_threads import session_options
 from rag.weight_delta import DELTA_NAME, unpack
 
 MODEL_DIR = Path(__file__).resolve().parent / "models" / "reader"
@@ -76,13 +77,10 @@ class CrossEncoderScorer:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(MAX_TOKENS, strategy="only_second")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        if threads == 0 and _shared_threads():
-            options.use_per_session_threads = False
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(
-            str(model_dir / "model-int8.onnx"), options, providers=["CPUExecutionProvider"]
+            str(model_dir / "model-int8.onnx"),
+            session_options(threads),
+            providers=["CPUExecutionProvider"],
         )
 
     def score(self, question: str, sentences: Sequence[tuple[str, str]]) -> np.ndarray:
@@ -112,20 +110,6 @@ class CrossEncoderScorer:
             span, span_prob = (None, 0.0) if found is None else found
             readings.append(Reading(prob, span, span_prob))
         return readings
-
-
-@lru_cache(maxsize=1)
-def _shared_threads() -> bool:
-    """One ONNX Runtime thread pool for the reader and the second scorer. With a pool each, the
-    threads of one spin on the 2 cores while the other runs: reading ten sentences and then two
-    took ~50 ms more than the two runs alone, ~10-20 ms with one pool (docs/bench.md)."""
-    try:
-        from onnxruntime.capi import _pybind_state
-
-        _pybind_state.set_global_thread_pool_sizes(0, 1)  # 0: one thread per core
-    except (ImportError, AttributeError, RuntimeError):
-        return False
-    return True
 
 
 def answer_span(
@@ -213,7 +197,7 @@ def _sigmoid(x: float) -> float:
 
 
 @lru_cache(maxsize=4)
-def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
+def _cross_encoder(model_dir: Path, threads: int = 0) -> CrossEncoderScorer:
     missing = [f for f in FILES if not (model_dir / f).is_file()]
     if not missing and not ensure_model(model_dir).is_file():
         missing = [f"model-int8.onnx (or {DELTA_NAME})"]
@@ -223,7 +207,7 @@ def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
             "retrain it (`make reader`), or set RAG_SCORER=none (RAG_SECOND_WEIGHT=0 for the "
             "second opinion alone)"
         )
-    return CrossEncoderScorer(model_dir)
+    return CrossEncoderScorer(model_dir, threads)
 
 
 def make_scorer(settings: Settings) -> Scorer | None:

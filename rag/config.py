@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     # MiniLM runtime: "torch" (sentence-transformers), "onnx" (same vectors, ~1.6x faster),
     # "onnx-int8" (int8 weights, ~3x faster; nDCG measured in bench/beir.py).
     embed_runtime: Literal["torch", "onnx", "onnx-int8"] = "onnx"
-    # ONNX Runtime threads per embedder (0: its default, every core); a Ray worker uses 1.
+    # ONNX Runtime threads (0: every core); a Ray worker uses 1. The process's models share one
+    # pool, sized by the first one loaded (`rag.onnx_threads`).
     embed_threads: int = Field(default=0, ge=0, le=256)
 
     # Retrieval: dense (MiniLM + FAISS), bm25, or both fused by weighted reciprocal rank.

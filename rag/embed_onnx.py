@@ -19,6 +19,8 @@ from typing import Any
 
 import numpy as np
 
+from rag.onnx_threads import session_options
+
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -114,10 +116,8 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()  # the shipped tokenizer.json pads every text to 128
         self.tokenizer.enable_truncation(int(config.get("max_seq_length", 256)))
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         path = onnx_model_path(model_dir, cache_dir, int8=int8)
+        options = session_options(threads)
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:

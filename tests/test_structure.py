@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 RAG = ROOT / "rag"
 # Lower stages never import higher ones (a module may import its own stage and any lower one).
 STAGES = {
-    "base": {"config", "errors", "types", "text"},
+    "base": {"config", "errors", "types", "text", "onnx_threads"},
     "ingest": {"blocks", "parse", "parse_pdf", "parse_html", "ocr", "isolate", "ingest", "chunk"}
     | {"pdf_tables"},
     "index": {"embed", "embed_onnx", "lexical", "store", "milvus", "indexer", "distributed"}
