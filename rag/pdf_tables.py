@@ -5,7 +5,8 @@ and a column of figures alone looks like figure-label soup: read box by box, the
 Here columns are boxes of three or more short lines standing side by side over the same rows;
 the short boxes just above them are their headers. Each row becomes one line, every cell after
 its column's header: "Flag -1 | Compress usage 1200k | Decompress usage 500k | ...", which the
-reader and BM25 read as they read an HTML table's rows.
+reader and BM25 read as they read an HTML table's rows. A column of short terms beside a box of
+their descriptions (an option list) becomes "term: description" rows.
 """
 
 from __future__ import annotations
@@ -60,7 +61,31 @@ def find_tables(boxes: Sequence[_Boxlike]) -> list[Table]:
         ]
         members = (*group, *(h for hs in headers.values() for h in hs))
         tables.append(Table(tuple(sorted(members)), tuple(rows)))
-    return tables
+    return tables + _term_lists(boxes, used)
+
+
+def _term_lists(boxes: Sequence[_Boxlike], used: set[int]) -> list[Table]:
+    """A column of short terms beside a box of as many lines over the same rows: an option list
+    or a glossary set as two columns ("-c, --check" beside "checks the syntax only"). Read box by
+    box, the terms and their descriptions came out as two runs that no longer pair. Each row
+    becomes "term: description", as an HTML definition list's entry is read."""
+    out = []
+    for i, term in enumerate(boxes):
+        if i in used or not _is_column(term) or _mostly_figures(term):
+            continue
+        beside = [
+            j
+            for j, b in enumerate(boxes)
+            if j != i and j not in used and b.x0 > term.x1 and _same_rows(term, b)
+        ]
+        if len(beside) != 1 or _is_column(boxes[beside[0]]):
+            continue  # several, or short cells: a table's business, not a term list's
+        (j,) = beside
+        pairs = zip(term.lines, boxes[j].lines, strict=True)
+        rows = tuple(f"{t.strip()}: {d.strip()}" for t, d in pairs)
+        used.update((i, j))
+        out.append(Table((min(i, j), max(i, j)), rows))
+    return out
 
 
 def _is_column(box: _Boxlike) -> bool:
