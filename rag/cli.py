@@ -242,7 +242,7 @@ def _calibrate(settings: Settings, args: argparse.Namespace) -> int:
     for suite_name in (*suites, "all", HELD_OUT):
         chosen = [r for r in rows if suite_name == "all" or r["suite"] == suite_name]
         if suite_name == HELD_OUT:
-            chosen = [r for r in rows if r["suite"] in ("squad2", "realdocs")]
+            chosen = [r for r in rows if r["suite"] in HELD]
         if not chosen:
             continue
         print(f"-- {suite_name} ({len(chosen)} questions)")
