@@ -177,7 +177,7 @@ class SecondOpinion:
         best = sorted(range(len(readings)), key=lambda i: -readings[i].prob)[: self.depth]
         opinions = self.second.read(question, [sentences[i] for i in best])
         fused = {
-            i: _sigmoid(_logit(readings[i].prob) + self.weight * _logit(o.prob))
+            i: fuse(readings[i].prob, logit(o.prob), self.weight)
             for i, o in zip(best, opinions, strict=True)
         }
         cap = max(fused.values())
@@ -187,13 +187,17 @@ class SecondOpinion:
         ]
 
 
-def _logit(p: float) -> float:
+def logit(p: float) -> float:
+    """log(p / (1 - p)), with p kept inside (1e-6, 1 - 1e-6)."""
     p = min(max(p, 1e-6), 1 - 1e-6)
     return math.log(p / (1 - p))
 
 
-def _sigmoid(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
+def fuse(prob: float, margin: float, weight: float) -> float:
+    """A probability moved by another model's log-odds: sigmoid(logit(prob) + weight x margin)
+    (the second scorer's here, the local model's check in `rag.judge`)."""
+    z = logit(prob) + weight * margin
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
 
 
 @lru_cache(maxsize=4)

@@ -275,17 +275,11 @@ def _mean_sweep(groups: list[list[dict[str, Any]]], grid: list[float]) -> list[d
     from evals.harness import sweep
 
     swept = [sweep(g, grid) for g in groups if g]
-    return (
-        [
-            {
-                k: (v if k == "threshold" else sum(s[i][k] for s in swept) / len(swept))
-                for k, v in swept[0][i].items()
-            }
-            for i in range(len(grid))
-        ]
-        if swept
-        else []
-    )
+    out = []
+    for at_threshold in zip(*swept, strict=True):  # one row per threshold, one entry per group
+        mean = {k: sum(s[k] for s in at_threshold) / len(at_threshold) for k in at_threshold[0]}
+        out.append({**mean, "threshold": at_threshold[0]["threshold"]})
+    return out
 
 
 def _rule(swept: list[dict[str, Any]]) -> str:
@@ -305,7 +299,7 @@ JUDGE_WEIGHTS = (0.0, 0.5, 1.0, 2.0, 3.0, 5.0, 10.0)
 
 def _fused(rows: list[dict[str, Any]], weight: float | None) -> list[dict[str, Any]]:
     """Rows whose confidence is the scorer's moved by the local model's check (`rag.judge`)."""
-    from rag.judge import fuse
+    from rag.answerability import fuse
 
     if weight is None:
         return rows

@@ -13,7 +13,6 @@ scorer's 0.874 / 0.457, and one sentence did as well as three in a pilot.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
@@ -30,10 +29,3 @@ class Judge(Protocol):
         """Log-odds that the (title, sentence) pairs give the answer; raises GeneratorError
         (BusyError, DeadlineError) when it cannot say."""
         ...
-
-
-def fuse(prob: float, margin: float, weight: float) -> float:
-    """The scorer's probability moved by the judge's margin: sigmoid(logit(prob) + w * margin)."""
-    p = min(max(prob, 1e-6), 1 - 1e-6)
-    z = math.log(p / (1 - p)) + weight * margin
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))

@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from rag.answerability import Scorer
+from rag.answerability import Scorer, logit
 from rag.chunk import document_sentences, in_code
 from rag.cite import CLOSING, passage_sentences
 from rag.embed import Embedder, embed_query
@@ -230,8 +230,8 @@ class Ranker:
         return ranked
 
     def _quote_order(self, r: Scored) -> float:
-        spanned = self.span_weight * _logit(r.span_prob)
-        return -(_logit(r.score) + self.first_weight * r.first + spanned)
+        spanned = self.span_weight * logit(r.span_prob)
+        return -(logit(r.score) + self.first_weight * r.first + spanned)
 
     def _withheld_floor(self, q: Question, sentence: str, prob: float) -> float:
         """A sentence saying the asked detail was withheld answers the question (an honest,
@@ -274,11 +274,6 @@ def _in_document(r: Scored, span: tuple[int, int] | None) -> tuple[int, int] | N
 def confidence(ranked: Sequence[Scored]) -> float | None:
     """How likely the best candidate answers the question: the highest final score, or None."""
     return max((r.score for r in ranked), default=None)
-
-
-def _logit(p: float) -> float:
-    p = min(max(p, 1e-6), 1 - 1e-6)
-    return math.log(p / (1 - p))
 
 
 # A sentence opening with one of these leans on the one before it for what it talks about

@@ -11,11 +11,12 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from rag import policy
+from rag.answerability import fuse
 from rag.conflicts import find_conflicts, say_sources_disagree
 from rag.errors import BusyError, GeneratorError
 from rag.generate import ABSTAIN, RESET, Attempt
 from rag.generators.worker import Budget
-from rag.judge import JUDGE_SENTENCES, Judge, fuse
+from rag.judge import JUDGE_SENTENCES, Judge
 from rag.prompt import fit
 from rag.question import Question, analyse
 from rag.rank import Scored, confidence

@@ -5,11 +5,12 @@ from collections.abc import Iterator, Sequence
 
 import pytest
 
+from rag.answerability import fuse
 from rag.config import Settings
 from rag.embed import HashEmbedder
 from rag.errors import BusyError, DeadlineError, GeneratorError
 from rag.generators.worker import Budget
-from rag.judge import Judge, fuse
+from rag.judge import Judge
 from rag.pipeline import Pipeline
 from rag.types import Passage
 
