@@ -201,7 +201,7 @@ def fuse(prob: float, margin: float, weight: float) -> float:
 
 
 @lru_cache(maxsize=4)
-def _cross_encoder(model_dir: Path, threads: int = 0) -> CrossEncoderScorer:
+def _cross_encoder(model_dir: Path) -> CrossEncoderScorer:
     missing = [f for f in FILES if not (model_dir / f).is_file()]
     if not missing and not ensure_model(model_dir).is_file():
         missing = [f"model-int8.onnx (or {DELTA_NAME})"]
@@ -211,7 +211,7 @@ def _cross_encoder(model_dir: Path, threads: int = 0) -> CrossEncoderScorer:
             "retrain it (`make reader`), or set RAG_SCORER=none (RAG_SECOND_WEIGHT=0 for the "
             "second opinion alone)"
         )
-    return CrossEncoderScorer(model_dir, threads)
+    return CrossEncoderScorer(model_dir)
 
 
 def make_scorer(settings: Settings) -> Scorer | None:

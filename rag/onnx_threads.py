@@ -15,7 +15,7 @@ import threading
 from typing import Any
 
 _lock = threading.Lock()
-_shared: list[bool] = []  # [] until the first session: then whether the pool is shared
+_shared: bool | None = None  # None until the first session: then whether the pool is shared
 
 
 def session_options(threads: int = 0) -> Any:
@@ -33,13 +33,14 @@ def session_options(threads: int = 0) -> Any:
 
 
 def _pool(threads: int) -> bool:
+    global _shared
     with _lock:
-        if not _shared:
+        if _shared is None:
             try:
                 from onnxruntime.capi import _pybind_state
 
                 _pybind_state.set_global_thread_pool_sizes(threads, 1)
-                _shared.append(True)
+                _shared = True
             except (ImportError, AttributeError, RuntimeError):
-                _shared.append(False)
-        return _shared[0]
+                _shared = False
+        return _shared
