@@ -19,6 +19,7 @@ from typing import Any
 
 from rag.blocks import Block, Vocabulary, clean_line, is_bullet, reflow
 from rag.ocr import ocr_available, ocr_pdf_page, readable
+from rag.pdf_lines import line_text
 from rag.pdf_tables import find_tables
 
 MAX_PAGES = 2_000
@@ -120,7 +121,7 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
         if isinstance(element, LTTextBoxHorizontal):
             _left_first(rows)
         for line in rows:
-            text = clean_line(_tex_ligatures(line.get_text()))
+            text = clean_line(_tex_ligatures(line_text(line)))
             chars = [c for c in line if isinstance(c, LTChar) and c.get_text().strip()]
             unseen = sum(1 for c in chars if c.size < 1 or _white(c.graphicstate.ncolor))
             if text and chars and unseen > len(chars) / 2:

@@ -14,7 +14,7 @@ RAG = ROOT / "rag"
 STAGES = {
     "base": {"config", "errors", "types", "text", "onnx_threads"},
     "ingest": {"blocks", "parse", "parse_pdf", "parse_html", "ocr", "isolate", "ingest", "chunk"}
-    | {"pdf_tables"},
+    | {"pdf_tables", "pdf_lines"},
     "index": {"embed", "embed_onnx", "lexical", "store", "milvus", "indexer", "distributed"}
     | {"weight_delta"},
     "answer": {"question", "values", "retrieve", "rank", "answerability", "cite", "injection"}

@@ -1,0 +1,75 @@
+"""One PDF text line's characters as text, with raised small characters (superscripts) marked.
+
+pdfminer.six writes a superscript inline with its line: "larger than 10^20" comes out as "larger
+than 1020" (a wrong number, quoted as a fact), "(x^3 + x^2)" as "(x3 + x2)", and a footnote
+marker glues onto its word ("Kadatch1", "Trovato∗") so the word no longer matches the question's.
+Here a run of characters smaller than the line's own and raised above its baseline is:
+- a power after a whole number, a closing bracket or a word of one or two letters ("x", "cm"):
+  written "^3", "^(n-1)";
+- a footnote marker (digits, commas, ∗ † ‡ § ¶) after a longer word, a decimal number ("1.16"
+  in a table) or punctuation, or opening a line (the footnote's own label, "¹Google Inc."):
+  dropped, as both ends of the reference go;
+- an ordinal's letters ("19th") or anything else ("Brand™", the raised A inside "LaTeX"): kept
+  as it is.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from typing import Any
+
+_SMALLER = 0.8  # a superscript's size, at most, as a share of the line's median size
+_RAISED = 0.25  # how far above the baseline its bottom sits, at least, in the line's size
+_POWER_BASE = re.compile(r"(?:(?<![\d.])\d+|\)|(?<![A-Za-z])[A-Za-z]{1,2})$")
+_ORDINALS = {"st", "nd", "rd", "th"}  # "19th"; not "e": "x^e mod n" is a power
+_MARKER = re.compile(r"[\d,∗*†‡§¶]+")
+_AFTER_WORD = re.compile(r"(?:[A-Za-z]{3,}|\d\.\d+|[.,;:\]])$")
+
+
+def line_text(line: Any) -> str:
+    """The text of a pdfminer LTTextLine, superscripts marked (see the module docstring)."""
+    from pdfminer.layout import LTChar
+
+    items = list(line)
+    chars = [c for c in items if isinstance(c, LTChar) and c.get_text().strip()]
+    if len(chars) < 3:
+        return str(line.get_text())
+    size = statistics.median(c.size for c in chars)
+    base = statistics.median(c.y0 for c in chars if c.size >= 0.9 * size)
+
+    def raised(item: Any) -> bool:
+        return (
+            isinstance(item, LTChar)
+            and bool(item.get_text().strip())
+            and item.size < _SMALLER * size
+            and item.y0 > base + _RAISED * size
+        )
+
+    out: list[str] = []
+    i = 0
+    while i < len(items):
+        if not raised(items[i]):
+            out.append(items[i].get_text())
+            i += 1
+            continue
+        j = i
+        while j < len(items) and raised(items[j]):
+            j += 1
+        after = items[j].get_text() if j < len(items) else ""
+        out.append(_mark("".join(out), "".join(x.get_text() for x in items[i:j]), after))
+        i = j
+    return "".join(out)
+
+
+def _mark(before: str, run: str, after: str) -> str:
+    if _MARKER.fullmatch(run) and (not before.strip() or _AFTER_WORD.search(before)):
+        # a footnote marker, or the label opening the footnote itself
+        return " " if before.strip() and after[:1].isalpha() else ""
+    if after[:1].isalpha():
+        return run  # inside a word: the raised A of the LaTeX logo
+    if run in _ORDINALS or "(cid:" in run:
+        return run  # "19th"; a glyph without a Unicode map (a prime) goes with the others
+    if _POWER_BASE.search(before) and any(ch.isalnum() for ch in run) and "," not in run:
+        return "^" + run if run.isalnum() else f"^({run})"
+    return run
