@@ -242,7 +242,19 @@ def _running_text(boxes: list[_Box], n_pages: int) -> set[str]:
             if len(box.lines) <= 2 and (box is top[box.page] or box is bottom[box.page]):
                 alone.update(shapes)
     many = {shape for shape, n in seen.items() if n >= max(3, n_pages // 2)}
-    return many | {shape for shape, n in alone.items() if n >= 3}
+    # Texinfo's "Chapter 2: Utilities" heads each page of a chapter of one or two pages: the
+    # shape repeats less than three times, its numbered opening ("chapter #:") on many pages.
+    family = Counter(_opening(shape) for shape, n in alone.items() for _ in range(n))
+    common = {f for f, n in family.items() if _NAMED_NUMBER.match(f) and n >= 3}
+    return many | {shape for shape, n in alone.items() if n >= 3 or _opening(shape) in common}
+
+
+_NAMED_NUMBER = re.compile(r"[a-z]+ #")  # "chapter #:", not "#. the" (chapters open pages)
+
+
+def _opening(shape: str) -> str:
+    """A line's first two words, its numbers as "#"."""
+    return " ".join(shape.split()[:2])
 
 
 def _without_running_text(box: _Box, repeated: set[str]) -> _Box:

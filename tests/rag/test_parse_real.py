@@ -158,3 +158,23 @@ def test_every_sentence_unit_starts_and_ends_on_a_word_boundary() -> None:
         for s, e in document_sentences(doc):
             assert s == 0 or not doc.text[s - 1].isalnum(), (path.name, doc.text[s - 5 : e])
             assert e == len(doc.text) or not doc.text[e].isalnum(), (path.name, doc.text[s:e])
+
+
+def test_pdf_chapter_running_heads_over_one_or_two_pages_are_dropped() -> None:
+    # Texinfo heads each page "Chapter N: Title"; a chapter of two pages repeats it only twice,
+    # but many pages open with "Chapter #:" (libtasn1's and nettle's manuals in Debian).
+    from fpdf import FPDF
+
+    from rag.parse_pdf import read_pdf
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=11)
+    for head in ("Chapter 1: Installing", "Chapter 2: Running", "Chapter 3: Tuning"):
+        for part in ("The tool reads its settings from one file and then it", "goes on to run."):
+            pdf.add_page()
+            pdf.set_y(8)
+            pdf.cell(0, 6, head)
+            pdf.set_y(60)
+            pdf.multi_cell(0, 7, part)
+    text = [b.text for b in read_pdf(bytes(pdf.output()), ocr=False).blocks]
+    assert text == ["The tool reads its settings from one file and then it goes on to run."] * 3
