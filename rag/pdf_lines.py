@@ -1,4 +1,4 @@
-"""One PDF text line's characters as text, with raised small characters (superscripts) marked.
+"""One PDF text line's characters as text: superscripts marked, letter-spaced lines re-spaced.
 
 pdfminer.six writes a superscript inline with its line: "larger than 10^20" comes out as "larger
 than 1020" (a wrong number, quoted as a fact), "(x^3 + x^2)" as "(x3 + x2)", and a footnote
@@ -11,14 +11,20 @@ Here a run of characters smaller than the line's own and raised above its baseli
   dropped, as both ends of the reference go;
 - an ordinal's letters ("19th") or anything else ("Brand™", the raised A inside "LaTeX"): kept
   as it is.
+
+A line set with tracking (space between every two letters, as a paper's code listing often is)
+comes out of pdfminer as "r e t u r n p r o d u c t ;"; it is re-spaced from the gaps alone.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from typing import Any
 
+_TRACKED = 0.05  # letter gaps over this share of the font size: a letter-spaced line
+_WORD_GAP = 0.25  # a word gap in such a line: the letters' gap plus this share of the size
 _SMALLER = 0.8  # a superscript's size, at most, as a share of the line's median size
 _RAISED = 0.25  # how far above the baseline its bottom sits, at least, in the line's size
 _POWER_BASE = re.compile(r"(?:(?<![\d.])\d+|\)|(?<![A-Za-z])[A-Za-z]{1,2})$")
@@ -36,6 +42,9 @@ def line_text(line: Any) -> str:
     if len(chars) < 3:
         return str(line.get_text())
     size = statistics.median(c.size for c in chars)
+    tracking = _tracking(chars)
+    if tracking > _TRACKED * size:
+        return _respaced(items, tracking + _WORD_GAP * size)
     base = statistics.median(c.y0 for c in chars if c.size >= 0.9 * size)
 
     def raised(item: Any) -> bool:
@@ -59,6 +68,42 @@ def line_text(line: Any) -> str:
         after = items[j].get_text() if j < len(items) else ""
         out.append(_mark("".join(out), "".join(x.get_text() for x in items[i:j]), after))
         i = j
+    return "".join(out)
+
+
+def _tracking(chars: list[Any]) -> float:
+    """The space a line sets between the letters of a word: the lower quartile of the gaps
+    between its letters and digits (0 in ordinary text, where only word gaps are wide; a table
+    of contents' dot leaders do not count)."""
+    pairs = itertools.pairwise(chars)
+    gaps = sorted(b.x0 - a.x1 for a, b in pairs if _alnum(a) and _alnum(b))
+    return gaps[len(gaps) // 4] if gaps else 0.0
+
+
+def _alnum(char: Any) -> bool:
+    return bool(char.get_text().isalnum())
+
+
+def _respaced(items: list[Any], word_gap: float) -> str:
+    """A letter-spaced line ("s i g n i f i c a n t b i t s", a paper's code listing set with
+    tracking): pdfminer puts a space after every letter, so spaces go only where the gap is a
+    word's."""
+    from pdfminer.layout import LTChar
+
+    out: list[str] = []
+    last = None
+    for item in items:
+        if not isinstance(item, LTChar):
+            continue  # pdfminer's own spaces and line end
+        text = item.get_text()
+        if not text.strip():
+            if out and out[-1] != " ":
+                out.append(" ")  # a space the PDF sets as a glyph
+            continue
+        if last is not None and item.x0 - last.x1 > word_gap and out[-1] != " ":
+            out.append(" ")
+        out.append(text)
+        last = item
     return "".join(out)
 
 

@@ -50,6 +50,26 @@ def test_a_line_without_superscripts_reads_as_pdfminer_gives_it() -> None:
     assert text.blocks[0].text == "Plain text with 1020 and x3 as written."
 
 
+def test_a_letter_spaced_line_is_respaced_from_its_gaps() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Courier", size=10)
+    pdf.set_char_spacing(2)
+    pdf.cell(0, 8, "while (d > D) { return product; }")
+    pdf.ln(16)
+    pdf.set_char_spacing(0)
+    pdf.set_font("Helvetica", size=10)
+    pdf.cell(0, 8, "Ordinary text keeps its words . . . . . . . . 12")
+    lines = [b.text for b in read_pdf(bytes(pdf.output()), ocr=False).blocks]
+    # pdfminer alone gives "w h i l e ( d > D) { r e t u r n p r o d u c t ; }"
+    assert lines == [
+        "while (d > D) { return product; }",
+        "Ordinary text keeps its words . . . . . . . . 12",
+    ]
+
+
 @cache
 def _real(name: str) -> str:
     return "\n".join(b.text for b in read_pdf((DOCS / name).read_bytes(), ocr=False).blocks)
@@ -64,3 +84,4 @@ def test_real_papers_and_manuals_keep_their_numbers_and_names() -> None:
     assert "Sometimes it is necessary to replace a part of message" in crc
     assert "L^ATEX" not in _real("ieeepes-doc.pdf")  # the logo's raised A is inside a word
     assert "Ben Trovato G.K.M. Tobin" in _real("acmart-sample-sigconf.pdf")
+    assert "} return product; less than D." in crc  # a listing set letter-spaced
