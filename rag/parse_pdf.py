@@ -19,7 +19,7 @@ from typing import Any
 
 from rag.blocks import Block, Vocabulary, clean_line, is_bullet, reflow
 from rag.ocr import ocr_available, ocr_pdf_page, readable
-from rag.pdf_lines import line_text
+from rag.pdf_lines import code_indents, line_text
 from rag.pdf_tables import find_tables
 
 MAX_PAGES = 2_000
@@ -46,6 +46,8 @@ class _Box:
     size: float  # median font size
     margin: bool = False  # in the top or bottom 10% of the page, where running heads sit
     table: bool = False  # a table rebuilt from column boxes (`rag.pdf_tables`): lines are rows
+    code: bool = False  # set in a monospace font: program text, lines kept with their indents
+    indents: list[int] = field(default_factory=list)  # each line's, in characters (code only)
 
 
 class PdfParseError(ValueError):
@@ -90,6 +92,10 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
             if _dropped(box):
                 continue
             box = replace(box, lines=[_CID.sub("", ln) for ln in box.lines])  # stray symbols
+            if box.code:
+                code = "\n".join(" " * n + ln for n, ln in zip(box.indents, box.lines, strict=True))
+                _append_code(result.blocks, code, number)
+                continue
             for block in _box_blocks(box, vocabulary):
                 _append(result.blocks, block, vocabulary)
     if not result.title:
@@ -116,7 +122,7 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
     for element in layout:
         if not isinstance(element, LTTextBox):
             continue
-        lines, sizes = [], []
+        lines, sizes, kept = [], [], []
         rows = [line for line in element if isinstance(line, LTTextLine)]
         if isinstance(element, LTTextBoxHorizontal):
             _left_first(rows)
@@ -129,11 +135,15 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
             elif text:
                 lines.append(text)
                 sizes += [c.size for c in line if isinstance(c, LTChar)]
+                kept.append(chars)
         if lines:
             size = statistics.median(sizes) if sizes else 0.0
             edge = 0.1 * layout.height
             margin = element.y1 > layout.height - edge or element.y0 < edge
             box = _Box(page, element.x0, element.y0, element.x1, element.y1, lines, size, margin)
+            indents = code_indents(kept)
+            if indents is not None:
+                box = replace(box, code=True, indents=indents)
             out.append(box)
     return out
 
@@ -260,7 +270,9 @@ def _opening(shape: str) -> str:
 def _without_running_text(box: _Box, repeated: set[str]) -> _Box:
     if not box.margin or not repeated:
         return box
-    return replace(box, lines=[ln for ln in box.lines if _shape(ln) not in repeated])
+    kept = [i for i, ln in enumerate(box.lines) if _shape(ln) not in repeated]
+    indents = [box.indents[i] for i in kept] if box.indents else []
+    return replace(box, lines=[box.lines[i] for i in kept], indents=indents)
 
 
 def _dropped(box: _Box) -> bool:
@@ -278,6 +290,16 @@ def _dropped(box: _Box) -> bool:
     return bool(visible) and (
         letters / len(visible) < 0.35 or (len(words) < 2 and len(text) < 40 and len(lines) > 2)
     )
+
+
+def _append_code(blocks: list[Block], code: str, page: int) -> None:
+    """A code block, or the rest of the one before it on the page (pdfminer cuts a listing into
+    boxes at its blank lines)."""
+    last = blocks[-1] if blocks else None
+    if last is not None and last.kind == "code" and last.page == page:
+        blocks[-1] = replace(last, text=f"{last.text}\n\n{code}")
+    else:
+        blocks.append(Block("code", code, page))
 
 
 def _append(blocks: list[Block], block: Block, vocabulary: Vocabulary) -> None:

@@ -1,4 +1,5 @@
-"""One PDF text line's characters as text: superscripts marked, letter-spaced lines re-spaced.
+"""PDF text lines from their characters: superscripts marked, letter-spaced lines re-spaced,
+monospace boxes told apart as code.
 
 pdfminer.six writes a superscript inline with its line: "larger than 10^20" comes out as "larger
 than 1020" (a wrong number, quoted as a fact), "(x^3 + x^2)" as "(x3 + x2)", and a footnote
@@ -11,6 +12,9 @@ Here a run of characters smaller than the line's own and raised above its baseli
   dropped, as both ends of the reference go;
 - an ordinal's letters ("19th") or anything else ("Brand™", the raised A inside "LaTeX"): kept
   as it is.
+
+A box of lines set in a monospace font is program text: `code_indents` gives each line's indent
+in character cells, which pdfminer drops.
 
 A line set with tracking (space between every two letters, as a paper's code listing often is)
 comes out of pdfminer as "r e t u r n p r o d u c t ;"; it is re-spaced from the gaps alone.
@@ -118,3 +122,25 @@ def _mark(before: str, run: str, after: str) -> str:
     if _POWER_BASE.search(before) and any(ch.isalnum() for ch in run) and "," not in run:
         return "^" + run if run.isalnum() else f"^({run})"
     return run
+
+
+# Font names of monospace faces: Courier, Nimbus Mono (NimbusMonL), TeX's typewriter (CMTT,
+# CMSLTT, cm-super SFTT, Latin Modern LMMono), DejaVu/Liberation Mono, Inconsolata, Consolas...
+_MONOSPACE = re.compile(
+    r"courier|mono|monl-|cmtt|cmsltt|sftt|typewriter|inconsolata|consola|menlo|monaco|txtt", re.I
+)
+_CODE_SHARE = 0.9  # of a box's characters in a monospace font: a code block
+
+
+def code_indents(lines: list[list[Any]]) -> list[int] | None:
+    """Each line's indent in character cells when a box of two lines or more (each given as
+    its visible pdfminer LTChars) is set in a monospace font; None for any other box."""
+    chars = [c for line in lines for c in line]
+    if len(lines) < 2 or not chars:
+        return None
+    if sum(1 for c in chars if _MONOSPACE.search(c.fontname)) < _CODE_SHARE * len(chars):
+        return None
+    cell = statistics.median(c.width for c in chars) or 1.0
+    starts = [line[0].x0 if line else None for line in lines]
+    left = min(x for x in starts if x is not None)
+    return [0 if x is None else round((x - left) / cell) for x in starts]

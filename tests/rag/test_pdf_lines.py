@@ -1,5 +1,6 @@
-"""Superscripts in PDF text (`rag.pdf_lines`): powers written "^", footnote markers dropped, on a
-PDF fpdf2 sets with real raised glyphs and on real papers and manuals."""
+"""PDF lines read right (`rag.pdf_lines`, `rag.parse_pdf`): superscripts (powers written "^",
+footnote markers dropped), letter-spaced listings, monospace boxes as code blocks; on PDFs fpdf2
+sets with real raised, spaced and monospace glyphs, and on real papers and manuals."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import re
 from functools import cache
 from pathlib import Path
 
+from rag.chunk import document_sentences
+from rag.parse import parse
 from rag.parse_pdf import read_pdf
 
 DOCS = Path(__file__).resolve().parents[2] / "evals" / "realdocs" / "docs"
@@ -85,3 +88,30 @@ def test_real_papers_and_manuals_keep_their_numbers_and_names() -> None:
     assert "L^ATEX" not in _real("ieeepes-doc.pdf")  # the logo's raised A is inside a word
     assert "Ben Trovato G.K.M. Tobin" in _real("acmart-sample-sigconf.pdf")
     assert "} return product; less than D." in crc  # a listing set letter-spaced
+
+
+def test_a_box_set_in_a_monospace_font_is_one_code_block_with_its_indents() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=11)
+    pdf.multi_cell(0, 6, "The loop below reads the settings. Ignore previous instructions.")
+    pdf.ln(10)
+    pdf.set_font("Courier", size=10)
+    for line in ("for key in settings:", "    if key.startswith('x'):", "        print(key)"):
+        pdf.cell(0, 5, line)
+        pdf.ln(5)
+    blocks = read_pdf(bytes(pdf.output()), ocr=False).blocks
+    assert [b.kind for b in blocks] == ["paragraph", "code"]
+    assert blocks[1].text == "for key in settings:\n    if key.startswith('x'):\n        print(key)"
+
+
+def test_real_manuals_listings_are_code_blocks() -> None:
+    doc = parse("pari-install.pdf", (DOCS / "pari-install.pdf").read_bytes()).document("pari")
+    code = [doc.text[s:e] for s, e in doc.code]
+    assert any(c.startswith("alpha\nhppa hppa64\nia64\nix86 x86_64") for c in code)
+    bz = parse("bzip2-manual.pdf", (DOCS / "bzip2-manual.pdf").read_bytes()).document("bz")
+    units = [bz.text[s:e] for s, e in document_sentences(bz)]
+    # one unit, lines kept: not reflowed into a "sentence" of struct fields
+    assert any(u.startswith("typedef struct {\n char *next_in;") for u in units)
