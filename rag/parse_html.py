@@ -41,8 +41,11 @@ _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
 _BLOCK_TAGS = {
     "p", "div", "section", "article", "main", "header", "blockquote", "figure", "figcaption",
     "ul", "ol", "dl", "dt", "dd", "li", "table", "tr", "br", "hr", "center", "address", "details",
-    "summary", "caption",
+    "summary", "caption", "td", "th",
 }  # fmt: skip
+# What a data table's cell never holds but a page laid out in table cells does (old sites,
+# libxslt's manual): such a row is walked as containers, not read as one row of cells.
+_LAYOUT = {"table", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "dl", "form", "blockquote"}
 _HIDDEN_STYLE = re.compile(
     r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?:px|pt|em)?\s*(?:;|$)|"
     r"color\s*:\s*(?:#fff(?:fff)?\b|white\b|transparent\b|rgba?\(\s*255\s*,\s*255\s*,\s*255)",
@@ -162,7 +165,9 @@ class _Walker:
                     self.inline.append(el.tail)
                 continue
             tag = el.tag
-            if tag in _HEADINGS or tag == "pre" or tag == "tr":
+            if tag in {"td", "th"} and _link_list(el):
+                continue  # a layout table's menu cell (reached only inside a layout row)
+            if tag in _HEADINGS or tag == "pre" or (tag == "tr" and not _layout_row(el)):
                 self.flush()
                 self.put_terms()
                 self._leaf(el, tag)
@@ -214,6 +219,25 @@ class _Walker:
         text = clean_line(_visible_text(el)).rstrip("¶#").strip()
         if text:
             self.blocks.append(Block("heading", text))
+
+
+def _layout_row(tr: Any) -> bool:
+    return any(
+        isinstance(d.tag, str) and d.tag in _LAYOUT
+        for cell in tr
+        if isinstance(cell.tag, str) and cell.tag in {"td", "th"}
+        for d in cell.iterdescendants()
+    )
+
+
+def _link_list(cell: Any) -> bool:
+    """A cell that is a list of links (a menu): three links or more holding most of its text,
+    or all of it but a few labels ("Main Menu")."""
+    links = cell.findall(".//a")
+    text = len(re.sub(r"\s+", " ", cell.text_content()).strip())
+    linked = sum(len(re.sub(r"\s+", " ", a.text_content()).strip()) for a in links)
+    unlinked = text - linked
+    return len(links) >= 3 and (linked >= 0.8 * text or (unlinked <= 60 and linked >= 2 * unlinked))
 
 
 def _visible_text(el: Any) -> str:

@@ -204,3 +204,27 @@ def test_html_sphinx_api_entry_reads_as_its_signature_then_what_it_does() -> Non
         "ore.ship(tonnes): Ship tonnes of ore to the port.",
         "Returns: the shipment id",
     ]
+
+
+def test_html_page_laid_out_in_tables_reads_as_its_content_without_the_menu() -> None:
+    # An old site's layout (libxslt's manual in Debian): menu and content are cells of nested
+    # tables. Read as table rows, the whole page was two "rows" of words run together.
+    menu = "".join(
+        f'<li><a href="{p}.html">{p.title()} page</a></li>' for p in ("home", "faq", "news")
+    )
+    page = f"""<html><head><title>Introduction</title></head><body>
+      <table><tr><td><h1>The XSLT C library</h1><h2>Introduction</h2></td></tr></table>
+      <table><tr><td valign="top" width="200"><table><tr><td><b>Main Menu</b></td></tr>
+        <tr><td><ul>{menu}</ul></td></tr></table></td>
+      <td valign="top"><table><tr><td><p>This document describes libxslt.</p>
+        <ul><li>Libxslt is a C implementation</li><li>It is released under the MIT Licence</li></ul>
+      </td></tr></table></td></tr></table>
+      <table><tr><th>Type</th><th>Size</th></tr>
+        <tr><td><p>int</p></td><td><p>4 bytes</p></td></tr></table>
+    </body></html>"""
+    doc = parse("intro.html", page.encode()).document("intro")
+    assert doc.text.startswith("The XSLT C library\n\nIntroduction\n\nThis document describes")
+    assert "Libxslt is a C implementation\nIt is released under the MIT Licence" in doc.text
+    assert "Faq page" not in doc.text and "Main Menu" not in doc.text
+    # a data table, its cells wrapped in <p> as Sphinx does, stays rows
+    assert "Type | Size\nint | 4 bytes" in doc.text
