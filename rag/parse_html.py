@@ -222,12 +222,13 @@ class _Walker:
 
 
 def _layout_row(tr: Any) -> bool:
-    return any(
-        isinstance(d.tag, str) and d.tag in _LAYOUT
-        for cell in tr
-        if isinstance(cell.tag, str) and cell.tag in {"td", "th"}
-        for d in cell.iterdescendants()
-    )
+    """A row of page layout, not of data: a cell holds a nested table, a heading, a list or a
+    form, or the row's only cell holds paragraphs (a box drawn around a note or a page)."""
+    cells = [c for c in tr if isinstance(c.tag, str) and c.tag in {"td", "th"}]
+    inside = [{d.tag for d in c.iterdescendants() if isinstance(d.tag, str)} for c in cells]
+    if len(cells) == 1 and inside[0] & {"p", "div", "pre"}:
+        return True
+    return any(tags & _LAYOUT for tags in inside)
 
 
 def _link_list(cell: Any) -> bool:

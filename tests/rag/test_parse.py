@@ -228,3 +228,8 @@ def test_html_page_laid_out_in_tables_reads_as_its_content_without_the_menu() ->
     assert "Faq page" not in doc.text and "Main Menu" not in doc.text
     # a data table, its cells wrapped in <p> as Sphinx does, stays rows
     assert "Type | Size\nint | 4 bytes" in doc.text
+    # a box drawn around a listing (DocBook's one-cell table) is not a row: the code stays code
+    listing = "<pre>  xsltproc -o out.html a.xsl\n  echo done</pre>"
+    boxed = f"<html><body><p>Run it so:</p><table><tr><td>{listing}</td></tr></table></body></html>"
+    doc = parse("boxed.html", boxed.encode()).document("boxed")
+    assert [doc.text[s:e] for s, e in doc.code] == ["  xsltproc -o out.html a.xsl\n  echo done"]
