@@ -225,10 +225,9 @@ def _layout_row(tr: Any) -> bool:
     """A row of page layout, not of data: a cell holds a nested table, a heading, a list or a
     form, or the row's only cell holds paragraphs (a box drawn around a note or a page)."""
     cells = [c for c in tr if isinstance(c.tag, str) and c.tag in {"td", "th"}]
-    inside = [{d.tag for d in c.iterdescendants() if isinstance(d.tag, str)} for c in cells]
-    if len(cells) == 1 and inside[0] & {"p", "div", "pre"}:
-        return True
-    return any(tags & _LAYOUT for tags in inside)
+    tags = _LAYOUT | {"p", "div", "pre"} if len(cells) == 1 else _LAYOUT
+    # stops at the first such element: a nested layout table is found at once, not rescanned
+    return any(d.tag in tags for c in cells for d in c.iterdescendants() if isinstance(d.tag, str))
 
 
 def _link_list(cell: Any) -> bool:
