@@ -46,8 +46,8 @@ class _Box:
     size: float  # median font size
     margin: bool = False  # in the top or bottom 10% of the page, where running heads sit
     table: bool = False  # a table rebuilt from column boxes (`rag.pdf_tables`): lines are rows
-    code: bool = False  # set in a monospace font: program text, lines kept with their indents
-    indents: list[int] = field(default_factory=list)  # each line's, in characters (code only)
+    # a box set in a monospace font is code: each line's indent in characters (empty otherwise)
+    indents: list[int] = field(default_factory=list)
 
 
 class PdfParseError(ValueError):
@@ -92,7 +92,7 @@ def read_pdf(data: bytes, ocr: bool = True) -> PdfText:
             if _dropped(box):
                 continue
             box = replace(box, lines=[_CID.sub("", ln) for ln in box.lines])  # stray symbols
-            if box.code:
+            if box.indents:
                 code = "\n".join(" " * n + ln for n, ln in zip(box.indents, box.lines, strict=True))
                 _append_code(result.blocks, code, number)
                 continue
@@ -141,9 +141,7 @@ def _boxes(layout: Any, page: int, hidden: list[str]) -> list[_Box]:
             edge = 0.1 * layout.height
             margin = element.y1 > layout.height - edge or element.y0 < edge
             box = _Box(page, element.x0, element.y0, element.x1, element.y1, lines, size, margin)
-            indents = code_indents(kept)
-            if indents is not None:
-                box = replace(box, code=True, indents=indents)
+            box.indents = code_indents(kept) or []
             out.append(box)
     return out
 
