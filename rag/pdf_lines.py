@@ -45,10 +45,13 @@ def line_text(line: Any) -> str:
     chars = [c for c in items if isinstance(c, LTChar) and c.get_text().strip()]
     if len(chars) < 3:
         return str(line.get_text())
-    size = statistics.median(c.size for c in chars)
+    sizes = sorted(c.size for c in chars)
+    size = statistics.median(sizes)
     tracking = _tracking(chars)
     if tracking > _TRACKED * size:
         return _respaced(items, tracking + _WORD_GAP * size)
+    if sizes[0] >= _SMALLER * size:
+        return str(line.get_text())  # no smaller character: no superscript (most lines)
     base = statistics.median(c.y0 for c in chars if c.size >= 0.9 * size)
 
     def raised(item: Any) -> bool:
@@ -79,13 +82,10 @@ def _tracking(chars: list[Any]) -> float:
     """The space a line sets between the letters of a word: the lower quartile of the gaps
     between its letters and digits (0 in ordinary text, where only word gaps are wide; a table
     of contents' dot leaders do not count)."""
-    pairs = itertools.pairwise(chars)
-    gaps = sorted(b.x0 - a.x1 for a, b in pairs if _alnum(a) and _alnum(b))
+    alnum = [c.get_text().isalnum() for c in chars]
+    pairs = itertools.pairwise(zip(chars, alnum, strict=True))
+    gaps = sorted(b.x0 - a.x1 for (a, x), (b, y) in pairs if x and y)
     return gaps[len(gaps) // 4] if gaps else 0.0
-
-
-def _alnum(char: Any) -> bool:
-    return bool(char.get_text().isalnum())
 
 
 def _respaced(items: list[Any], word_gap: float) -> str:
@@ -138,7 +138,8 @@ def code_indents(lines: list[list[Any]]) -> list[int] | None:
     chars = [c for line in lines for c in line]
     if len(lines) < 2 or not chars:
         return None
-    if sum(1 for c in chars if _MONOSPACE.search(c.fontname)) < _CODE_SHARE * len(chars):
+    mono = {f for f in {c.fontname for c in chars} if _MONOSPACE.search(f)}  # a few fonts a box
+    if not mono or sum(1 for c in chars if c.fontname in mono) < _CODE_SHARE * len(chars):
         return None
     cell = statistics.median(c.width for c in chars) or 1.0
     starts = [line[0].x0 if line else None for line in lines]
