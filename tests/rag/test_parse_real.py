@@ -178,3 +178,23 @@ def test_pdf_chapter_running_heads_over_one_or_two_pages_are_dropped() -> None:
             pdf.multi_cell(0, 7, part)
     text = [b.text for b in read_pdf(bytes(pdf.output()), ocr=False).blocks]
     assert text == ["The tool reads its settings from one file and then it goes on to run."] * 3
+
+
+def test_pdf_superscripts_and_letter_spaced_listings_keep_numbers_names_and_code() -> None:
+    assert "for primes larger than 10^20." in parsed("pari-install.pdf").text
+    crc = parsed("crc-doc.pdf").text
+    assert "Andrew Kadatch and Bob Jenkins" in crc and "Kadatch1" not in crc
+    assert "(x^3 + x^2 + x + 1) + (x^2 + x + 1)" in crc
+    # a page of formulas whose digits ran into their variables read as soup; now as text
+    assert "Sometimes it is necessary to replace a part of message" in crc
+    assert "L^ATEX" not in parsed("ieeepes-doc.pdf").text  # the logo's raised A is in a word
+    assert "Ben Trovato G.K.M. Tobin" in parsed("acmart-sample-sigconf.pdf").text
+    assert "} return product; less than D." in crc  # a listing set letter-spaced
+
+
+def test_pdf_listings_in_a_monospace_font_are_code_blocks() -> None:
+    doc = parsed("pari-install.pdf").document("pari")
+    code = [doc.text[s:e] for s, e in doc.code]
+    assert any(c.startswith("alpha\nhppa hppa64\nia64\nix86 x86_64") for c in code)
+    # one unit, lines kept: not reflowed into a "sentence" of struct fields
+    assert any(u.startswith("typedef struct {\n char *next_in;") for u in units("bzip2-manual.pdf"))
