@@ -45,12 +45,12 @@ def line_text(line: Any) -> str:
     chars = [c for c in items if isinstance(c, LTChar) and c.get_text().strip()]
     if len(chars) < 3:
         return str(line.get_text())
-    sizes = sorted(c.size for c in chars)
+    sizes = [c.size for c in chars]
     size = statistics.median(sizes)
     tracking = _tracking(chars)
     if tracking > _TRACKED * size:
         return _respaced(items, tracking + _WORD_GAP * size)
-    if sizes[0] >= _SMALLER * size:
+    if min(sizes) >= _SMALLER * size:
         return str(line.get_text())  # no smaller character: no superscript (most lines)
     base = statistics.median(c.y0 for c in chars if c.size >= 0.9 * size)
 
